@@ -1,0 +1,48 @@
+/**
+ * Shared glue for the kernels in src/backend/kernels/: argument checks with clear messages,
+ * and the unary/binary kernel factories that call a wasm export or delegate to cpu.
+ */
+import { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendSimd } from './backend_simd';
+import { runOnCpu } from './cpu_fallback';
+
+/** Throws `Error("<kernel>: <name> must be rank <rank>, got rank r (shape [..])")`. */
+export function assertRank(kernel: string, name: string, t: TensorInfo | undefined, rank: number): void {
+  if (t == null) throw new Error(`${kernel}: input '${name}' is missing`);
+  if (t.shape.length !== rank) {
+    throw new Error(`${kernel}: ${name} must be rank ${rank}, got rank ${t.shape.length} (shape [${t.shape}])`);
+  }
+}
+
+/** Throws `Error("<kernel>: <name> must have dtype d, got dtype e")`. */
+export function assertDtype(kernel: string, name: string, t: TensorInfo, dtypes: DataType[]): void {
+  if (!dtypes.includes(t.dtype)) {
+    throw new Error(`${kernel}: ${name} must have dtype ${dtypes.join(' or ')}, got ${t.dtype}`);
+  }
+}
+
+/** A wasm export called with (ptr/len...) numbers. */
+export type WasmFn = (...args: number[]) => number | void;
+
+/** Looks up a wasm export by name, with a clear error if the module lacks it. */
+export function wasmFn(backend: BackendSimd, name: string): WasmFn {
+  const f = backend.wasm[name];
+  if (typeof f !== 'function') throw new Error(`simd backend: the kernel module has no export '${name}'`);
+  return f as WasmFn;
+}
+
+/**
+ * A unary float32 kernel `y = f(x)` running the wasm export `exportName(xPtr, yPtr, n)`.
+ * Other dtypes are delegated to tfjs-backend-cpu's kernel of the same name.
+ */
+export function unaryKernel(kernelName: string, exportName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const b = backend as BackendSimd;
+    const { x } = inputs as { x: TensorInfo };
+    if (x.dtype !== 'float32') return runOnCpu(kernelName, { x }, attrs as NamedAttrMap, b);
+    const out = b.makeOutput(x.shape, 'float32');
+    const n = out.shape.reduce((a, c) => a * c, 1);
+    if (n > 0) (wasmFn(b, exportName))(b.ptr(x), b.ptr(out), n);
+    return out;
+  };
+}
