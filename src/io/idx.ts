@@ -98,7 +98,7 @@ function decodeIdx(bytes: Uint8Array): IdxArray {
     throw new Error(`${PREFIX}input is ${bytes.length} bytes, shorter than the 4-byte magic number`);
   }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new Error(`${PREFIX}bad magic (starts with ${hexPreview(bytes, 4)}; expected 00 00 <type> <ndim>): not an IDX file`);
+    throw new Error(`${PREFIX}bad magic (starts with ${hexPreview(bytes.subarray(0, 4))}; expected 00 00 <type> <ndim>): not an IDX file`);
   }
   const type = TYPE_CODES[bytes[2]];
   if (!type) {

@@ -84,19 +84,59 @@ function nodeBuffer(kind: string, bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (ISO 3309 / ITU-T V.42, polynomial 0xEDB88320) as used by PNG chunks. */
+function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Walks the PNG chunk structure (PNG spec section 5.3: length, type, data,
+ * CRC) up to IEND, so that truncation and corruption get precise messages
+ * (pngjs reports them as generic stream errors), and returns the IHDR size.
+ */
+function scanPng(bytes: Uint8Array): { width: number; height: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let size: { width: number; height: number } | undefined;
+  for (let at = PNG_MAGIC.length; ; ) {
+    if (at + 8 > bytes.length) throw new Error(`PNG: truncated file: no IEND chunk before the end (${bytes.length} bytes)`);
+    const length = view.getUint32(at, false);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    const end = at + 12 + length;
+    if (end > bytes.length) {
+      throw new Error(`PNG: truncated file: chunk ${JSON.stringify(type)} at offset ${at} needs ${12 + length} bytes but only ${bytes.length - at} remain`);
+    }
+    if (crc32(bytes.subarray(at + 4, at + 8 + length)) !== view.getUint32(at + 8 + length, false)) {
+      throw new Error(`PNG: CRC mismatch in chunk ${JSON.stringify(type)} at offset ${at} (corrupt file)`);
+    }
+    if (!size) {
+      if (type !== 'IHDR' || length !== 13) throw new Error(`PNG: first chunk must be a 13-byte IHDR, got ${JSON.stringify(type)} of ${length} bytes`);
+      size = { width: view.getUint32(at + 8, false), height: view.getUint32(at + 12, false) };
+    }
+    if (type === 'IEND') return size;
+    at = end;
+  }
+}
+
 function decodePng(bytes: Uint8Array, maxPixels: number): RgbImage {
-  // Signature (8) + IHDR chunk length (4) + type (4) + width (4) + height (4).
-  if (bytes.length < 24) throw new Error(`PNG: truncated file (${bytes.length} bytes, the header alone needs 24)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, 24);
-  if (view.getUint32(12, false) !== 0x49484452 /* "IHDR" */) throw new Error('PNG: first chunk is not IHDR');
-  const width = view.getUint32(16, false);
-  const height = view.getUint32(20, false);
+  const { width, height } = scanPng(bytes);
   checkPixels('PNG', width, height, maxPixels);
   let png: { width: number; height: number; data: Uint8Array };
   try {
-    png = PNG.sync.read(nodeBuffer('PNG', bytes));
+    png = PNG.sync.read(nodeBuffer('PNG', bytes), { checkCRC: false }); // CRCs were checked by scanPng
   } catch (e) {
-    throw new Error(`PNG: decoding failed (truncated or corrupt file?): ${errorMessage(e)}`, { cause: e });
+    throw new Error(`PNG: decoding failed (corrupt or unsupported file): ${errorMessage(e)}`, { cause: e });
   }
   if (png.width !== width || png.height !== height || png.data.length !== width * height * 4) {
     throw new Error(`PNG: decoder returned ${png.data.length} bytes for ${png.width}x${png.height}, expected ${width}x${height} RGBA`);
@@ -131,8 +171,11 @@ function decodeJpeg(bytes: Uint8Array, maxPixels: number, maxMemoryMB: number): 
  * 8 bits; gray is replicated to RGB; an alpha channel (or tRNS transparency)
  * is dropped, not composited, so fully transparent pixels keep whatever color
  * they store. JPEG: baseline and progressive; grayscale replicated to RGB;
- * CMYK converted to RGB.
+ * CMYK converted to RGB; decoded strictly (jpeg-js `tolerantDecoding: false`),
+ * so a truncated file, even one missing only its EOI marker, is an error.
  *
+ * @param bytes the whole file; not modified.
+ * @param options `maxPixels` (default 100 million) and `maxMemoryMB` (JPEG, default 512).
  * @returns `{width, height, channels: 3, data}`, `data` uint8 RGB, row-major HWC.
  * @throws Error when the format is neither PNG nor JPEG (message shows the
  *   first bytes), when the file is truncated or corrupt, or when
@@ -148,10 +191,14 @@ export function decodeImage(bytes: Uint8Array, options: DecodeImageOptions = {})
   );
 }
 
-function checkImage(fn: string, width: number, height: number, channels: number, data: Uint8Array): void {
+function checkDims(fn: string, width: number, height: number): void {
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
     throw new Error(`${fn}: width and height must be positive integers, got ${width}x${height}`);
   }
+}
+
+function checkImage(fn: string, width: number, height: number, channels: number, data: Uint8Array): void {
+  checkDims(fn, width, height);
   if (data.length !== width * height * channels) {
     throw new Error(`${fn}: data has ${data.length} bytes, expected ${width}x${height}x${channels} = ${width * height * channels}`);
   }
@@ -187,13 +234,12 @@ export function toGrayscale(image: ImageU8): GrayImage {
  *   `data.length` is not `width*height` times 1, 3 or 4.
  */
 export function encodePng(width: number, height: number, data: Uint8Array): Uint8Array {
-  const channels = width > 0 && height > 0 ? data.length / (width * height) : 0;
+  checkDims('encodePng', width, height);
+  const channels = data.length / (width * height);
   const colorType = channels === 1 ? 0 : channels === 3 ? 2 : channels === 4 ? 6 : undefined;
   if (colorType === undefined) {
-    checkImage('encodePng', width, height, 1, new Uint8Array(0)); // reports bad dims first
     throw new Error(`encodePng: data has ${data.length} bytes, expected ${width}x${height} times 1, 3 or 4 channels`);
   }
-  checkImage('encodePng', width, height, channels, data);
   const png = PNG.sync.write(
     { width, height, data: nodeBuffer('encodePng', data) },
     { colorType, inputColorType: colorType, inputHasAlpha: colorType === 6, bitDepth: 8 },

@@ -1,7 +1,8 @@
 /**
  * Platform helpers for `src/io`: file access and gzip. Node built-ins
  * (`node:fs`, `node:zlib`) are loaded lazily at call time — never by a static
- * import — so that modules using these helpers still bundle for browsers;
+ * or literal dynamic import — so that modules using these helpers still
+ * bundle for browsers (esbuild, rollup, webpack, vite) unchanged;
  * the file helpers simply throw there. Gzip additionally falls back to the
  * standard `DecompressionStream` (async only) outside Node.
  */
@@ -9,24 +10,32 @@
 import { bytesOf, errorMessage } from './_bytes.js';
 
 type NodeZlib = typeof import('node:zlib');
+type NodeFs = typeof import('node:fs/promises');
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 
-/** `node:zlib`, synchronously, when the runtime offers `process.getBuiltinModule` (Node >= 20.16). */
-function nodeZlibSync(): NodeZlib | undefined {
+/** A Node built-in, synchronously, via `process.getBuiltinModule` (Node >= 20.16); `undefined` elsewhere. */
+function builtinSync<T>(id: string): T | undefined {
   if (!isNode() || typeof process.getBuiltinModule !== 'function') return undefined;
-  return process.getBuiltinModule('node:zlib');
+  return process.getBuiltinModule(id) as T | undefined;
 }
 
-async function nodeZlib(): Promise<NodeZlib | undefined> {
-  return nodeZlibSync() ?? (isNode() ? import('node:zlib') : undefined);
+/**
+ * A Node built-in, or `undefined` outside Node. The `import()` fallback (older
+ * Node) takes a variable specifier so that bundlers leave it alone instead of
+ * trying to resolve `node:*` for a browser build.
+ */
+async function builtin<T>(id: string): Promise<T | undefined> {
+  if (!isNode()) return undefined;
+  return builtinSync<T>(id) ?? ((await import(/* @vite-ignore */ /* webpackIgnore: true */ id)) as T);
 }
 
-async function nodeFs(): Promise<typeof import('node:fs/promises')> {
-  if (!isNode()) throw new Error('file access needs Node.js (node:fs); in a browser, fetch the bytes and use the parse* functions');
-  return import('node:fs/promises');
+async function nodeFs(): Promise<NodeFs> {
+  const fs = await builtin<NodeFs>('node:fs/promises');
+  if (!fs) throw new Error('file access needs Node.js (node:fs); in a browser, fetch the bytes and use the parse* functions');
+  return fs;
 }
 
 /**
@@ -81,7 +90,7 @@ function gzipError(e: unknown, maxBytes: number): Error {
  *   Node < 20.16; use {@link gunzip} there).
  */
 export function gunzipSync(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  const zlib = nodeZlibSync();
+  const zlib = builtinSync<NodeZlib>('node:zlib');
   if (!zlib) {
     throw new Error('gzip: synchronous decompression needs node:zlib (Node.js >= 20.16); use the async loader or decompress first');
   }
@@ -98,7 +107,7 @@ export function gunzipSync(bytes: Uint8Array, maxBytes: number): Uint8Array {
  * @throws Error `gzip: ...` on truncated/corrupt input, or when the output would exceed `maxBytes`.
  */
 export async function gunzip(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const zlib = await nodeZlib();
+  const zlib = await builtin<NodeZlib>('node:zlib');
   if (zlib) {
     try {
       return bytesOf(zlib.gunzipSync(bytes, { maxOutputLength: maxBytes }));

@@ -76,7 +76,7 @@ export type SafetensorsTensorInput = {
   };
 }[SafetensorsDtype];
 
-/** A parsed safetensors file: tensors keyed by name (in sorted name order) and the `__metadata__` strings. */
+/** A parsed safetensors file: tensors keyed by name (sorted by code point) and the `__metadata__` strings. */
 export interface SafetensorsFile {
   tensors: Map<string, SafetensorsTensor>;
   metadata: Record<string, string>;
@@ -99,6 +99,12 @@ export interface SafetensorsHeader {
 /** Largest accepted header (bytes), the same cap as the reference implementation. */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
+/** Options of the safetensors readers. */
+export interface SafetensorsParseOptions {
+  /** Cap on the declared header length in bytes (default {@link SAFETENSORS_MAX_HEADER_BYTES}, 100 MB). */
+  maxHeaderBytes?: number;
+}
+
 const METADATA_KEY = '__metadata__';
 const PREFIX = 'safetensors: ';
 
@@ -112,24 +118,26 @@ interface DtypeSpec {
   storage: StorageCtor;
   /** how values map between `data` and storage */
   kind: 'float' | 'int' | 'bigint' | 'bool' | 'f16' | 'bf16';
+  /** order of the reference crate's `Dtype` enum; the writer lays out higher ranks first */
+  rank: number;
   min?: number | bigint;
   max?: number | bigint;
 }
 
 const DTYPES: Record<SafetensorsDtype, DtypeSpec> = {
-  F64: { itemsize: 8, storage: Float64Array, kind: 'float' },
-  F32: { itemsize: 4, storage: Float32Array, kind: 'float' },
-  F16: { itemsize: 2, storage: Uint16Array, kind: 'f16' },
-  BF16: { itemsize: 2, storage: Uint16Array, kind: 'bf16' },
-  I64: { itemsize: 8, storage: BigInt64Array, kind: 'bigint', min: -(2n ** 63n), max: 2n ** 63n - 1n },
-  I32: { itemsize: 4, storage: Int32Array, kind: 'int', min: -(2 ** 31), max: 2 ** 31 - 1 },
-  I16: { itemsize: 2, storage: Int16Array, kind: 'int', min: -(2 ** 15), max: 2 ** 15 - 1 },
-  I8: { itemsize: 1, storage: Int8Array, kind: 'int', min: -(2 ** 7), max: 2 ** 7 - 1 },
-  U64: { itemsize: 8, storage: BigUint64Array, kind: 'bigint', min: 0n, max: 2n ** 64n - 1n },
-  U32: { itemsize: 4, storage: Uint32Array, kind: 'int', min: 0, max: 2 ** 32 - 1 },
-  U16: { itemsize: 2, storage: Uint16Array, kind: 'int', min: 0, max: 2 ** 16 - 1 },
-  U8: { itemsize: 1, storage: Uint8Array, kind: 'int', min: 0, max: 2 ** 8 - 1 },
-  BOOL: { itemsize: 1, storage: Uint8Array, kind: 'bool', min: 0, max: 1 },
+  BOOL: { itemsize: 1, storage: Uint8Array, kind: 'bool', rank: 0, min: 0, max: 1 },
+  U8: { itemsize: 1, storage: Uint8Array, kind: 'int', rank: 1, min: 0, max: 2 ** 8 - 1 },
+  I8: { itemsize: 1, storage: Int8Array, kind: 'int', rank: 2, min: -(2 ** 7), max: 2 ** 7 - 1 },
+  I16: { itemsize: 2, storage: Int16Array, kind: 'int', rank: 3, min: -(2 ** 15), max: 2 ** 15 - 1 },
+  U16: { itemsize: 2, storage: Uint16Array, kind: 'int', rank: 4, min: 0, max: 2 ** 16 - 1 },
+  F16: { itemsize: 2, storage: Uint16Array, kind: 'f16', rank: 5 },
+  BF16: { itemsize: 2, storage: Uint16Array, kind: 'bf16', rank: 6 },
+  I32: { itemsize: 4, storage: Int32Array, kind: 'int', rank: 7, min: -(2 ** 31), max: 2 ** 31 - 1 },
+  U32: { itemsize: 4, storage: Uint32Array, kind: 'int', rank: 8, min: 0, max: 2 ** 32 - 1 },
+  F32: { itemsize: 4, storage: Float32Array, kind: 'float', rank: 9 },
+  F64: { itemsize: 8, storage: Float64Array, kind: 'float', rank: 10 },
+  I64: { itemsize: 8, storage: BigInt64Array, kind: 'bigint', rank: 11, min: -(2n ** 63n), max: 2n ** 63n - 1n },
+  U64: { itemsize: 8, storage: BigUint64Array, kind: 'bigint', rank: 12, min: 0n, max: 2n ** 64n - 1n },
 };
 
 const SUPPORTED = Object.keys(DTYPES).join(', ');
@@ -158,34 +166,45 @@ function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+/** Orders strings by Unicode code point, i.e. by their UTF-8 bytes (as Rust compares `String`s). */
+function compareCodePoints(a: string, b: string): number {
+  const ia = a[Symbol.iterator]();
+  const ib = b[Symbol.iterator]();
+  for (;;) {
+    const ca = ia.next();
+    const cb = ib.next();
+    if (ca.done || cb.done) return (ca.done ? 0 : 1) - (cb.done ? 0 : 1);
+    const d = ca.value.codePointAt(0)! - cb.value.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+}
+
 // ---------------------------------------------------------------------------
 // float16 / bfloat16 <-> float32
 
-let halfTable: Float32Array | undefined;
+// JS numbers cannot carry signalling-NaN payloads (a float32 -> double
+// conversion may quiet them), so these conversions work on raw bit patterns.
 
-/** Float32 value of every float16 bit pattern (IEEE 754 binary16), built on first use. */
-function halfToFloatTable(): Float32Array {
+let halfTable: Uint32Array | undefined;
+
+/** Float32 bit pattern of every float16 bit pattern (IEEE 754 binary16), built on first use. */
+function halfToFloatBitsTable(): Uint32Array {
   if (halfTable) return halfTable;
-  const table = new Float32Array(65536);
-  const bits = new Uint32Array(table.buffer);
+  const table = new Uint32Array(65536);
+  const asFloat = new Float32Array(table.buffer);
   for (let h = 0; h < 65536; h++) {
     const sign = (h & 0x8000) << 16;
     const exp = (h >>> 10) & 0x1f;
     const mant = h & 0x3ff;
-    if (exp === 0) table[h] = (sign ? -1 : 1) * mant * 2 ** -24; // zero or subnormal
-    else if (exp === 0x1f) bits[h] = (sign | 0x7f800000 | (mant << 13)) >>> 0; // inf / NaN, payload kept
-    else bits[h] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
+    if (exp === 0) asFloat[h] = (sign ? -1 : 1) * mant * 2 ** -24; // zero or subnormal (exact)
+    else if (exp === 0x1f) table[h] = (sign | 0x7f800000 | (mant << 13)) >>> 0; // inf / NaN, payload kept
+    else table[h] = (sign | ((exp + 112) << 23) | (mant << 13)) >>> 0;
   }
   return (halfTable = table);
 }
 
-const scratchF32 = new Float32Array(1);
-const scratchU32 = new Uint32Array(scratchF32.buffer);
-
-/** float16 bits of `v`, rounded to nearest-even (overflow -> ±inf, NaN payload's top bits kept). */
-function floatToHalfBits(v: number): number {
-  scratchF32[0] = v;
-  const x = scratchU32[0];
+/** float16 bits of the float32 with bits `x`, rounded to nearest-even (overflow -> ±inf, NaN keeps its top payload bits). */
+function floatBitsToHalf(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
@@ -209,10 +228,8 @@ function floatToHalfBits(v: number): number {
   return sign | half;
 }
 
-/** bfloat16 bits of `v`, rounded to nearest-even (NaN stays NaN with its top payload bits). */
-function floatToBfloat16Bits(v: number): number {
-  scratchF32[0] = v;
-  const x = scratchU32[0];
+/** bfloat16 bits of the float32 with bits `x`, rounded to nearest-even (NaN stays NaN with its top payload bits). */
+function floatBitsToBfloat16(x: number): number {
   if ((x & 0x7f800000) === 0x7f800000 && (x & 0x7fffff) !== 0) {
     const h = x >>> 16;
     return (h & 0x7f) === 0 ? h | 0x40 : h;
@@ -220,18 +237,23 @@ function floatToBfloat16Bits(v: number): number {
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
+/** The float32 bit patterns of `data` (a view when it already is a Float32Array). */
+function float32Bits(data: ArrayLike<number>): Uint32Array {
+  const f = data instanceof Float32Array ? data : Float32Array.from(data);
+  return new Uint32Array(f.buffer, f.byteOffset, f.length);
+}
+
 function decodeHalf(stored: Uint16Array): Float32Array {
-  const table = halfToFloatTable();
-  const out = new Float32Array(stored.length);
-  for (let i = 0; i < stored.length; i++) out[i] = table[stored[i]];
-  return out;
+  const table = halfToFloatBitsTable();
+  const bits = new Uint32Array(stored.length);
+  for (let i = 0; i < stored.length; i++) bits[i] = table[stored[i]];
+  return new Float32Array(bits.buffer);
 }
 
 function decodeBfloat16(stored: Uint16Array): Float32Array {
-  const out = new Float32Array(stored.length);
-  const bits = new Uint32Array(out.buffer);
+  const bits = new Uint32Array(stored.length);
   for (let i = 0; i < stored.length; i++) bits[i] = stored[i] << 16;
-  return out;
+  return new Float32Array(bits.buffer);
 }
 
 // ---------------------------------------------------------------------------
@@ -242,11 +264,11 @@ function decodeBfloat16(stored: Uint16Array): Float32Array {
  * is decoded or copied). See {@link parseSafetensors} for the rules and errors.
  *
  * @param bytes the whole file.
- * @param maxHeaderBytes cap on the declared header length (default 100 MB).
- * @returns tensor infos keyed by name (sorted by name), metadata, and the
+ * @returns tensor infos keyed by name (sorted by code point), metadata, and the
  *   absolute byte offset of the data buffer.
  */
-export function parseSafetensorsHeader(bytes: Uint8Array, maxHeaderBytes = SAFETENSORS_MAX_HEADER_BYTES): SafetensorsHeader {
+export function parseSafetensorsHeader(bytes: Uint8Array, options: SafetensorsParseOptions = {}): SafetensorsHeader {
+  const maxHeaderBytes = options.maxHeaderBytes ?? SAFETENSORS_MAX_HEADER_BYTES;
   if (bytes.length < 8) {
     throw new Error(`${PREFIX}file is ${bytes.length} bytes, shorter than the 8-byte header-length prefix`);
   }
@@ -282,7 +304,7 @@ export function parseSafetensorsHeader(bytes: Uint8Array, maxHeaderBytes = SAFET
     if (name !== METADATA_KEY) entries.push([name, parseTensorInfo(name, entry, dataLen)]);
   }
   checkCoverage(entries, dataLen);
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  entries.sort(([a], [b]) => compareCodePoints(a, b));
   return { tensors: new Map(entries), metadata, dataStart };
 }
 
@@ -384,8 +406,7 @@ function decodeTensor(bytes: Uint8Array, info: SafetensorsTensorInfo, dataStart:
  * Parses a safetensors file (Hugging Face safetensors format, see module doc).
  *
  * @param bytes the whole file; never modified, never aliased by the result.
- * @param options.maxHeaderBytes cap on the declared header length (default 100 MB).
- * @returns `tensors` keyed by name in sorted name order — each with the raw
+ * @returns `tensors` keyed by name, sorted by code point — each with the raw
  *   `dtype`, `shape` (row-major dims) and decoded `data` (see
  *   {@link SafetensorsDataMap}; F16/BF16 become Float32Array) — and the
  *   `__metadata__` string map (`{}` when absent).
@@ -398,8 +419,8 @@ function decodeTensor(bytes: Uint8Array, info: SafetensorsTensorInfo, dataStart:
  *   tensors overlap, leave a hole, or leave trailing bytes; a `__metadata__`
  *   value is not a string.
  */
-export function parseSafetensors(bytes: Uint8Array, options: { maxHeaderBytes?: number } = {}): SafetensorsFile {
-  const header = parseSafetensorsHeader(bytes, options.maxHeaderBytes);
+export function parseSafetensors(bytes: Uint8Array, options: SafetensorsParseOptions = {}): SafetensorsFile {
+  const header = parseSafetensorsHeader(bytes, options);
   const tensors = new Map<string, SafetensorsTensor>();
   for (const [name, info] of header.tensors) tensors.set(name, decodeTensor(bytes, info, header.dataStart));
   return { tensors, metadata: header.metadata };
@@ -428,9 +449,10 @@ function toStorage(input: SafetensorsTensorInput, spec: DtypeSpec, what: string)
   const data = input.data as ArrayLike<number | bigint>;
   const n = data.length;
   if (spec.kind === 'f16' || spec.kind === 'bf16') {
-    const toBits = spec.kind === 'f16' ? floatToHalfBits : floatToBfloat16Bits;
+    const toBits = spec.kind === 'f16' ? floatBitsToHalf : floatBitsToBfloat16;
+    const bits = float32Bits(data as ArrayLike<number>);
     const out = new Uint16Array(n);
-    for (let i = 0; i < n; i++) out[i] = toBits(data[i] as number);
+    for (let i = 0; i < n; i++) out[i] = toBits(bits[i]);
     return out;
   }
   if (spec.kind !== 'bool' && data instanceof spec.storage) return data;
@@ -444,6 +466,7 @@ function toStorage(input: SafetensorsTensorInput, spec: DtypeSpec, what: string)
   return out;
 }
 
+/** The reference writer's order: dtype rank descending (which keeps every tensor aligned), then name. */
 function orderedEntries(
   tensors: Record<string, SafetensorsTensorInput> | ReadonlyMap<string, SafetensorsTensorInput>,
 ): [string, SafetensorsTensorInput][] {
@@ -451,25 +474,21 @@ function orderedEntries(
     tensors instanceof Map
       ? [...(tensors as ReadonlyMap<string, SafetensorsTensorInput>).entries()]
       : Object.entries(tensors as Record<string, SafetensorsTensorInput>);
-  const itemsize = (t: SafetensorsTensorInput): number => (isDtype(t.dtype) ? DTYPES[t.dtype].itemsize : 0);
-  // Largest itemsize first, then name: keeps every tensor naturally aligned in
-  // the data buffer (as the reference writer does) and makes output deterministic.
-  return entries.sort(([na, a], [nb, b]) => {
-    const bySize = itemsize(b) - itemsize(a);
-    return bySize || (na < nb ? -1 : na > nb ? 1 : 0);
-  });
+  const rank = (t: SafetensorsTensorInput): number => (isDtype(t.dtype) ? DTYPES[t.dtype].rank : -1);
+  return entries.sort(([na, a], [nb, b]) => rank(b) - rank(a) || compareCodePoints(na, nb));
 }
 
 /**
  * Serializes tensors to safetensors bytes (Hugging Face safetensors format).
  *
- * Layout is deterministic: the header lists `__metadata__` first (only if
- * non-empty, keys sorted), then the tensors in data order, which is by
- * itemsize descending then name (code-unit order), so that every tensor is
- * aligned to its itemsize, as in the reference writer. The header is padded
- * with spaces to a multiple of 8 bytes. `parseSafetensors(serializeSafetensors(t))`
- * reproduces every tensor bit-exactly, and re-serializing a file written by
- * this function reproduces it byte-for-byte. F16/BF16 data is rounded
+ * Output is deterministic and matches the reference writer (the Rust crate
+ * behind Python's `safetensors.*.save_file`) byte for byte: the header lists
+ * `__metadata__` first (only if non-empty; keys sorted here), then the
+ * tensors in data order — dtype descending in the order U64, I64, F64, F32,
+ * U32, I32, BF16, F16, U16, I16, I8, U8, BOOL (which keeps every tensor
+ * aligned to its itemsize), then name (by code point) — and is padded with
+ * spaces to a multiple of 8 bytes. `parseSafetensors(serializeSafetensors(t))`
+ * reproduces every tensor bit-exactly. F16/BF16 data is rounded
  * to nearest-even from float32; data given as non-typed arrays is converted
  * with range checks.
  *
@@ -566,7 +585,7 @@ export function int64ToInt32(data: ArrayLike<bigint>, what = 'int64 data'): Int3
  * Reads and parses a safetensors file (Node only; `node:fs` is imported lazily).
  * @throws the errors of {@link parseSafetensors}, with the path prepended, or the `node:fs` error.
  */
-export async function readSafetensorsFile(path: string, options: { maxHeaderBytes?: number } = {}): Promise<SafetensorsFile> {
+export async function readSafetensorsFile(path: string, options: SafetensorsParseOptions = {}): Promise<SafetensorsFile> {
   const bytes = await readFileBytes(path);
   try {
     return parseSafetensors(bytes, options);
