@@ -17,7 +17,12 @@ function fileOrIndex(p) {
   return null;
 }
 
+const shims = { seedrandom: join(dirname(fileURLToPath(import.meta.url)), 'shims', 'seedrandom.mjs') };
+
 export async function resolve(specifier, context, next) {
+  if (shims[specifier] && context.parentURL?.includes('/node_modules/@tensorflow/')) {
+    return { url: pathToFileURL(shims[specifier]).href, format: 'module', shortCircuit: true };
+  }
   const m = tfPkg.exec(specifier);
   if (m) {
     const pkgDir = join(root, '@tensorflow', m[1]);

@@ -171,6 +171,30 @@ function isVariable(v: unknown): v is tf.Variable {
 /** PyTorch-keyed tensors in PyTorch layouts (what `torch.nn.Module.state_dict()` holds). */
 export type StateDict = Record<string, tf.Tensor>;
 
+/**
+ * Raw tensor data accepted by {@link Module.loadStateDict} besides tf.Tensor: row-major `data`
+ * with `product(shape)` elements, PyTorch layout. This is what src/io's safetensors reader yields
+ * (`SafetensorsFile.tensors`), so `model.loadStateDict(file.tensors)` works directly; 64-bit
+ * integer (bigint) and float64 data are converted to the variable's dtype.
+ */
+export interface TensorData {
+  shape: readonly number[];
+  data: ArrayLike<number> | ArrayLike<bigint>;
+}
+
+/** What {@link Module.loadStateDict} accepts: tf.Tensors or raw {@link TensorData}, by PyTorch key. */
+export type StateDictLike =
+  | Record<string, tf.Tensor | TensorData>
+  | Map<string, tf.Tensor | TensorData>;
+
+function tensorFromData(d: TensorData, dtype: tf.DataType): tf.Tensor {
+  const src = d.data as ArrayLike<number | bigint>;
+  let arr: Float32Array | Int32Array;
+  if (dtype === 'int32') arr = src instanceof Int32Array ? src : Int32Array.from(src, (v) => Number(v));
+  else arr = src instanceof Float32Array ? src : Float32Array.from(src, (v) => Number(v));
+  return tf.tensor(arr, d.shape as number[], dtype === 'int32' ? 'int32' : 'float32');
+}
+
 /** Disposes every tensor of a state dict returned by {@link Module.stateDict}. */
 export function disposeStateDict(dict: StateDict): void {
   tf.dispose(Object.values(dict));
@@ -406,45 +430,48 @@ export abstract class Module<In = tf.Tensor, Out extends tf.TensorContainer = tf
    * `num_batches_tracked` -> int32).
    *
    * Everything is validated before anything is written, so a failed load leaves the module
-   * unchanged. The caller keeps ownership of `dict`'s tensors.
+   * unchanged. The caller keeps ownership of `dict`'s tensors. Values may be tf.Tensors or raw
+   * {@link TensorData} (`{shape, data}`, e.g. src/io's safetensors tensors).
    *
    * @throws StateDictError listing, all at once: missing keys and unexpected keys (strict mode
    *   only), and shape mismatches with expected (PyTorch layout) vs actual shapes (both modes,
    *   like PyTorch), and non-numeric tensors.
    */
-  loadStateDict(
-    dict: StateDict | Map<string, tf.Tensor>,
-    opts: LoadStateDictOptions = {},
-  ): LoadStateDictResult {
+  loadStateDict(dict: StateDictLike, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
-    const given = dict instanceof Map ? dict : new Map(Object.entries(dict));
+    const given: Map<string, tf.Tensor | TensorData> = dict instanceof Map ? dict : new Map(Object.entries(dict));
     const entries = this.stateEntries();
     const expectedKeys = new Set(entries.map((e) => e[0]));
     const missingKeys: string[] = [];
     const mismatches: ShapeMismatch[] = [];
     const other: string[] = [];
-    const toLoad: Array<[tf.Variable, tf.Tensor, Layout]> = [];
+    const toLoad: Array<[tf.Variable, tf.Tensor | TensorData, Layout]> = [];
     for (const [k, v, m] of entries) {
       const t = given.get(k);
       if (t == null) {
         missingKeys.push(k);
         continue;
       }
-      if (!(t instanceof tf.Tensor)) {
-        other.push(`value for ${k} is not a tf.Tensor.`);
+      if (t instanceof tf.Tensor) {
+        if (t.isDisposed) {
+          other.push(`tensor for ${k} is disposed.`);
+          continue;
+        }
+        if (t.dtype === 'string' || t.dtype === 'complex64') {
+          other.push(`dtype mismatch for ${k}: got ${t.dtype}, expected a numeric tensor.`);
+          continue;
+        }
+      } else if (t == null || !Array.isArray(t.shape) || t.data == null || typeof t.data.length !== 'number') {
+        other.push(`value for ${k} is neither a tf.Tensor nor {shape, data}.`);
         continue;
-      }
-      if (t.isDisposed) {
-        other.push(`tensor for ${k} is disposed.`);
-        continue;
-      }
-      if (t.dtype === 'string' || t.dtype === 'complex64') {
-        other.push(`dtype mismatch for ${k}: got ${t.dtype}, expected a numeric tensor.`);
+      } else if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) {
+        other.push(`data for ${k} has ${t.data.length} elements, shape [${t.shape.join(', ')}] needs ${t.shape.reduce((a, b) => a * b, 1)}.`);
         continue;
       }
       const expected = torchShape(v.shape, m.layout);
-      if (!tf.util.arraysEqual(expected, t.shape)) {
-        mismatches.push({ key: k, expected, actual: t.shape.slice() });
+      const actual = Array.from(t.shape);
+      if (!tf.util.arraysEqual(expected, actual)) {
+        mismatches.push({ key: k, expected, actual });
         continue;
       }
       toLoad.push([v, t, m.layout]);
@@ -459,8 +486,9 @@ export abstract class Module<In = tf.Tensor, Out extends tf.TensorContainer = tf
         other,
       );
     }
-    for (const [v, t, layout] of toLoad) {
+    for (const [v, given, layout] of toLoad) {
       tf.tidy(() => {
+        const t = given instanceof tf.Tensor ? given : tensorFromData(given, v.dtype);
         const src = t.dtype === v.dtype ? t : tf.cast(t, v.dtype);
         v.assign(layout.toTorch == null ? src : layoutFromTorch(src, layout));
       });

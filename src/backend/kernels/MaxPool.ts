@@ -1,0 +1,38 @@
+import { backend_util, KernelConfig, KernelFunc, MaxPool, MaxPoolAttrs, NamedAttrMap, TensorInfo, util } from '@tensorflow/tfjs-core';
+import type { BackendSimd } from '../backend_simd';
+import { runOnCpu } from '../cpu_fallback';
+import { assertRank } from '../kernel_utils';
+import { maxPoolImpl } from '../pool_impl';
+import { identity } from './Identity';
+
+/**
+ * `MaxPool` (tf.maxPool, tf.pool 'max'): x [N, H, W, C] (NHWC) → [N, outH, outW, C], the
+ * geometry from `backend_util.computePool2DInfo(x.shape, filterSize, strides, 1, pad,
+ * dimRoundingMode)` exactly as tfjs-backend-cpu kernels/MaxPool.ts (pad 'valid' | 'same' |
+ * number | explicit [[0,0],[t,b],[l,r],[0,0]]; dilations are always 1 here: tf.pool dilates
+ * via SpaceToBatchND). Like cpu, a 1×1 filter whose output shape equals the input shape
+ * returns x itself (shared, refcounted). float32 runs natively (pool_impl.ts `maxPoolImpl`:
+ * NaN ignored, empty / all-NaN windows give -Infinity); other dtypes go to cpu.
+ * @throws Error if x is not rank 4, or the geometry is invalid (e.g. filter larger than the
+ *   padded input).
+ */
+export function maxPool(args: { inputs: { x: TensorInfo }; backend: BackendSimd; attrs: MaxPoolAttrs }): TensorInfo {
+  const { inputs: { x }, backend, attrs } = args;
+  assertRank(MaxPool, 'x', x, 4);
+  if (x.dtype !== 'float32') return runOnCpu(MaxPool, { x }, attrs as unknown as NamedAttrMap, backend) as TensorInfo;
+  const { filterSize, strides, pad, dimRoundingMode } = attrs;
+  const convInfo = backend_util.computePool2DInfo(x.shape as [number, number, number, number],
+      filterSize, strides, 1, pad, dimRoundingMode);
+  if (convInfo.filterWidth === 1 && convInfo.filterHeight === 1 &&
+      util.arraysEqual(convInfo.inShape, convInfo.outShape)) {
+    return identity({ inputs: { x }, backend });
+  }
+  return maxPoolImpl(backend, x, convInfo);
+}
+
+/** Registers `maxPool` above as the `simd` backend's `MaxPool` kernel. */
+export const maxPoolConfig: KernelConfig = {
+  kernelName: MaxPool,
+  backendName: 'simd',
+  kernelFunc: maxPool as unknown as KernelFunc,
+};
