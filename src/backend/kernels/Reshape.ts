@@ -16,8 +16,6 @@ export function reshape(args: { inputs: { x: TensorInfo }; backend: BackendSimd;
   }
   const $shape = util.inferFromImplicitShape(shape, size);
   backend.incRef(x.dataId);
-  const d = backend.data.get(x.dataId);
-  d.shape = $shape;
   return { dataId: x.dataId, shape: $shape, dtype: x.dtype };
 }
 
