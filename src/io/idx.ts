@@ -230,3 +230,38 @@ export async function loadFashionMnist(dir: string, split: 'train' | 'test', opt
   }
   return { images: images.data, labels: labels.data, n, rows, cols };
 }
+
+const IDX_TYPE_CODE: Record<IdxDtype, number> = { u8: 0x08, i8: 0x09, i16: 0x0b, i32: 0x0c, f32: 0x0d, f64: 0x0e };
+
+/**
+ * Serializes an array in the IDX format (the inverse of `parseIdx`, without gzip): magic
+ * 0x0000, type code, ndim, big-endian u32 dims, big-endian data.
+ * @throws Error when `data.length` differs from the product of `shape`, or a dim is not a u32.
+ */
+export function serializeIdx(arr: IdxArray): Uint8Array {
+  const { dtype, shape, data } = arr;
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== n) throw new Error(`IDX: data has ${data.length} elements, shape [${shape}] needs ${n}`);
+  const item = data.BYTES_PER_ELEMENT;
+  const out = new Uint8Array(4 + 4 * shape.length + n * item);
+  const dv = new DataView(out.buffer);
+  out[2] = IDX_TYPE_CODE[dtype];
+  out[3] = shape.length;
+  shape.forEach((d, i) => {
+    if (!Number.isInteger(d) || d < 0 || d > 0xffffffff) throw new Error(`IDX: dim ${i} = ${d} is not a u32`);
+    dv.setUint32(4 + 4 * i, d, false);
+  });
+  const off = 4 + 4 * shape.length;
+  for (let i = 0; i < n; i++) {
+    const p = off + i * item;
+    switch (dtype) {
+      case 'u8': dv.setUint8(p, data[i] as number); break;
+      case 'i8': dv.setInt8(p, data[i] as number); break;
+      case 'i16': dv.setInt16(p, data[i] as number, false); break;
+      case 'i32': dv.setInt32(p, data[i] as number, false); break;
+      case 'f32': dv.setFloat32(p, data[i] as number, false); break;
+      case 'f64': dv.setFloat64(p, data[i] as number, false); break;
+    }
+  }
+  return out;
+}

@@ -26,7 +26,7 @@ export type {
   SafetensorsTensorInput,
 } from './safetensors.js';
 
-export { FASHION_MNIST_CLASSES, IDX_MAX_NDIM, loadFashionMnist, loadIdx, parseIdx, readIdxFile } from './idx.js';
+export { FASHION_MNIST_CLASSES, IDX_MAX_NDIM, loadFashionMnist, loadIdx, parseIdx, readIdxFile, serializeIdx } from './idx.js';
 export type { IdxArray, IdxDataMap, IdxDtype, IdxOptions, MnistSplit } from './idx.js';
 
 export { decodeImage, detectImageFormat, encodePng, toGrayscale } from './image.js';
