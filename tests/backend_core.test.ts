@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { simdBackend, NATIVE_KERNELS, FALLBACK_KERNELS } from '../src/index';
+import { Heap } from '../src/backend/heap';
 
 test.before(async () => {
   assert.ok(await tf.setBackend('simd'), 'simd backend initializes');
@@ -58,6 +59,27 @@ test('reshape to a wrong size names both shapes', () => {
   const t = tf.tensor([1, 2, 3]);
   assert.throws(() => tf.engine().runKernel('Reshape', { x: t }, { shape: [2, 2] }), /\[3\].*\[2,2\]/);
   t.dispose();
+});
+
+test('heap allocator: best-fit reuse, coalescing, top shrinks back', () => {
+  const mem = new WebAssembly.Memory({ initial: 1 });
+  const h = new Heap(mem, 1024);
+  const a = h.alloc(1000), b = h.alloc(5000), c = h.alloc(300);
+  assert.ok(a % 16 === 0 && b % 16 === 0 && c % 16 === 0);
+  assert.ok(b >= a + 1000 && c >= b + 5000, 'blocks do not overlap');
+  h.release(a);
+  h.release(b);               // a and b coalesce into one free block
+  assert.is(h.freeBlocks, 1);
+  const d = h.alloc(5800);    // fits only in the merged a+b block
+  assert.is(d, a);
+  h.release(d);
+  h.release(c);               // everything free: the top returns to the base, no free blocks left
+  assert.is(h.freeBlocks, 0);
+  assert.is(h.bytesInUse, 0);
+  assert.is(h.alloc(16), a);
+  assert.throws(() => h.release(12345), /unknown block/);
+  const big = h.alloc(3 * 65536);  // grows the memory
+  assert.ok(mem.buffer.byteLength >= big + 3 * 65536);
 });
 
 test.run();

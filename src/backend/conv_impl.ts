@@ -44,9 +44,9 @@ export function zeroRowUnsafe(backend: BackendSimd, filter: TensorInfo, info: ba
     for (let i = 0; i < w.length; i++) {
       if (w[i] - w[i] !== 0) { finite = 0; break; } // NaN for ±Inf and NaN
     }
-    backend.heap.i32()[ptr >> 2] = finite;
+    backend.heap.i32()[ptr >>> 2] = finite;
   });
-  return backend.heap.i32()[flag >> 2] === 0;
+  return backend.heap.i32()[flag >>> 2] === 0;
 }
 
 /**
@@ -91,7 +91,7 @@ export function conv2dImpl(backend: BackendSimd, x: TensorInfo, filter: TensorIn
     scratch.push(indirection);
     const zero = backend.scratch(cin * 4);
     scratch.push(zero);
-    backend.heap.f32().fill(0, zero >> 2, (zero >> 2) + cin);
+    backend.heap.f32().fill(0, zero >>> 2, (zero >>> 2) + cin);
     const build = wasmFn(backend, 'conv2d_indirection');
     const run = wasmFn(backend, 'conv2d_f32');
     const np = Math.ceil(n / NR) * NR;

@@ -101,7 +101,7 @@ export function writeEpilogueParams(backend: BackendSimd, plan: EpiloguePlan, n:
   const np = Math.ceil(n / NR) * NR;
   const ptr = backend.scratch(2 * np * 4);
   const f32 = backend.heap.f32();
-  const base = ptr >> 2;
+  const base = ptr >>> 2;
   f32.fill(0, base, base + 2 * np);
   const fill = (src: TensorInfo | number | null, at: number) => {
     if (src === null) return;
@@ -164,8 +164,8 @@ export function fillWithEpilogue(backend: BackendSimd, y: TensorInfo, rows: numb
   try {
     const f32 = backend.heap.f32();
     const np = Math.ceil(n / NR) * NR;
-    const bias = f32.subarray(params >> 2, (params >> 2) + n);
-    const slope = f32.subarray((params >> 2) + np, (params >> 2) + np + n);
+    const bias = f32.subarray(params >>> 2, (params >>> 2) + n);
+    const slope = f32.subarray((params >>> 2) + np, (params >>> 2) + np + n);
     const row = new Float32Array(n);
     for (let j = 0; j < n; j++) {
       const v = bias[j];

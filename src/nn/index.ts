@@ -29,6 +29,9 @@ export {
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { MaxPool2d, AvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './pooling.js';
+export { AdaptiveAvgPool2d } from './adaptive.js';
+export { initTorchvision, normal, type TorchvisionInit, type ConvInit, type LinearInit } from './init_torchvision.js';
+export { convBnAct, forwardFused, releaseFolded, withoutFusion, fusionIsEnabled } from './fused.js';
 export { ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, Identity } from './activation.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm.js';
 export { Dropout } from './dropout.js';

@@ -1,0 +1,17 @@
+/**
+ * simdnet/ops: the ops tfjs lacks or defines differently from PyTorch. Each is one function
+ * with a native path on the `simd` backend where it matters and a composite of tfjs ops
+ * elsewhere; every one is differentiable. Tensors are NHWC.
+ *
+ * | op                  | PyTorch                                  | simd                       | elsewhere                      |
+ * |---------------------|------------------------------------------|----------------------------|--------------------------------|
+ * | adaptiveAvgPool2d   | F.adaptive_avg_pool2d                    | assembly/ops.ts kernel     | mean / avgPool / 2 matmuls     |
+ * | maxPool2dTorch      | F.max_pool2d (ceil_mode, padding, dil.)  | MaxPool kernel, explicit pads (same code) | same                  |
+ * | avgPool2dTorch      | F.avg_pool2d (ceil_mode, count_include_pad, divisor_override) | pool_impl avgPoolImpl | pad + avgPool + divisor map |
+ * | conv2dGroups        | F.conv2d(groups=g)                       | Conv2D per group (same code) | split / conv2d / concat      |
+ */
+export { adaptiveAvgPool2d, adaptiveBin, type AdaptiveSize } from './adaptive_avg_pool.js';
+export { maxPool2dTorch, type MaxPool2dTorchOptions } from './max_pool.js';
+export { avgPool2dTorch, type AvgPool2dTorchOptions } from './avg_pool.js';
+export { conv2dGroups, type Conv2dGroupsOptions } from './conv_groups.js';
+export { torchPoolOutSize, torchPoolGeometry, type TorchPoolGeometry, type TorchPoolArgs } from './util.js';
