@@ -6,17 +6,27 @@
 import { Command } from 'commander';
 import { classifyFashion, DEFAULT_WEIGHTS } from './lenet_job';
 import { trainLenet } from './train_lenet';
+import { classifyWithZoo, ZOO } from './zoo_job';
 
 const program = new Command('simdnet').description('classic CNNs on WebAssembly SIMD (TensorFlow.js backend "simd")');
 
 program.command('classify')
-  .description('LeNet-5 classifies Fashion-MNIST (the embedded 1,000-image sample by default)')
+  .description('classify images: LeNet-5 on Fashion-MNIST (default: the embedded 1,000-image sample), ' +
+      'or an ImageNet zoo model (--model resnet50 --weights f.safetensors image.jpg)')
+  .argument('[images...]', 'PNG/JPEG pictures to classify')
+  .option('--model <name>', `lenet5 or a zoo model: ${Object.keys(ZOO).join(', ')}`, 'lenet5')
   .option('--backend <name>', 'backend to run on: simd, cpu, webgl', 'simd')
-  .option('--compare <name>', 'also run on this backend and compare (use "none" to skip)', 'cpu')
-  .option('--weights <file>', 'LeNet-5 weights (.safetensors, PyTorch keys)', DEFAULT_WEIGHTS)
-  .option('--data <dir>', 'classify the full test split of this Fashion-MNIST IDX directory')
-  .option('--image <files...>', 'classify your own PNG/JPEG pictures')
-  .action(async o => classifyFashion({ ...o, compare: o.compare === 'none' ? undefined : o.compare }));
+  .option('--compare <name>', 'LeNet-5: also run on this backend and compare ("none" to skip)', 'cpu')
+  .option('--weights <file>', 'weights (.safetensors with PyTorch/torchvision keys); LeNet-5 default: the shipped ones')
+  .option('--data <dir>', 'LeNet-5: classify the full test split of this Fashion-MNIST IDX directory')
+  .option('--image <files...>', 'LeNet-5: classify your own PNG/JPEG pictures (same as the positional images)')
+  .option('--topk <n>', 'zoo models: how many classes to print', v => parseInt(v, 10), 5)
+  .action(async (images: string[], o) => {
+    if (o.model !== 'lenet5') return classifyWithZoo(images, o);
+    const image = [...(o.image ?? []), ...images];
+    return classifyFashion({ ...o, weights: o.weights ?? DEFAULT_WEIGHTS, image,
+      compare: o.compare === 'none' ? undefined : o.compare });
+  });
 
 program.command('train')
   .description('train LeNet-5 on Fashion-MNIST (60k train images, 5k held out for validation)')
