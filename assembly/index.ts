@@ -8,3 +8,11 @@ export function heapBase(): usize {
 }
 
 export * from './elementwise';
+export * from './reduce';
+export * from './gemm';
+export * from './conv';
+export * from './conv_backprop';
+export * from './pool';
+export * from './resize';
+export * from './ops';
+export * from './bench';
