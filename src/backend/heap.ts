@@ -13,6 +13,9 @@
  */
 const PAGE = 65536;
 const ALIGN = 16;
+/** Bytes kept addressable past the top block, so a vector load that reads a few lanes past
+ * the end of the last tensor (lanes the kernel then discards) can never trap. */
+const GUARD = 256;
 /** A free block is split only when at least this many bytes remain. */
 const MIN_SPLIT = 256;
 
@@ -66,7 +69,7 @@ export class Heap {
       }
     } else {
       ptr = this.top;
-      this.ensure(ptr + size, bytes);
+      this.ensure(ptr + size + GUARD, bytes);
       this.top = ptr + size;
     }
     this.sizes.set(ptr, taken);
