@@ -70,6 +70,9 @@ import { avgPoolGradConfig } from './kernels/AvgPoolGrad';
 import { maxPoolConfig } from './kernels/MaxPool';
 import { maxPoolGradConfig } from './kernels/MaxPoolGrad';
 // -- end pooling --
+// -- resize --
+import { resizeBilinearConfig } from './kernels/ResizeBilinear';
+// -- end resize --
 
 export const NATIVE_KERNEL_CONFIGS: KernelConfig[] = [
   castConfig,
@@ -136,6 +139,8 @@ export const NATIVE_KERNEL_CONFIGS: KernelConfig[] = [
   avgPoolGradConfig,
   maxPoolConfig,
   maxPoolGradConfig,
+  // resize:
+  resizeBilinearConfig,
 ];
 
 /** Names of the kernels with a native simd implementation. */

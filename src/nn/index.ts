@@ -35,6 +35,9 @@ export { convBnAct, forwardFused, releaseFolded, withoutFusion, fusionIsEnabled 
 export { ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, Identity } from './activation.js';
 export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm.js';
 export { Dropout } from './dropout.js';
+export { Dropout2d } from './dropout2d.js';
+export { ConvTranspose2d, type ConvTranspose2dOptions } from './conv_transpose.js';
+export { Upsample, type UpsampleOptions } from './upsample.js';
 export { Flatten } from './flatten.js';
 export { Sequential, ModuleList } from './container.js';
 export { fromNCHW, toNCHW, torchDimToAxis, type Pair } from './utils.js';

@@ -74,6 +74,9 @@ export const KERNEL_TESTS = {
   MaxPoolGrad: ['maxPoolBackprop', `poolBackprop ${ENV} max`],
   AvgPoolGrad: [`avgPool ${ENV} gradient`, `poolBackprop ${ENV} avg`],
   // -- end pooling --
+  // -- resize --
+  ResizeBilinear: ['resizeBilinear'],
+  // -- end resize --
 };
 
 // Specs that need kernels this backend does not provide even through delegation

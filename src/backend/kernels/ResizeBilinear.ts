@@ -1,0 +1,101 @@
+import { KernelConfig, KernelFunc, NamedAttrMap, ResizeBilinear, ResizeBilinearAttrs, TensorInfo, util } from '@tensorflow/tfjs-core';
+import type { BackendSimd } from '../backend_simd';
+import { runOnCpu } from '../cpu_fallback';
+import { assertRank, wasmFn } from '../kernel_utils';
+
+/**
+ * Source taps of bilinear resize along one axis, one entry per output index: `lo` / `hi` the
+ * two source indices (floor clamped to >= 0, ceil clamped to <= inSize-1) and `frac` the
+ * weight of `hi` (source coordinate minus `lo`). Computed in f64 exactly as
+ * tfjs-backend-cpu kernels/ResizeBilinear.ts: src = ratio*(dst+0.5)-0.5 with halfPixelCenters,
+ * else ratio*dst; ratio = (in-1)/(out-1) with alignCorners and out > 1, else in/out.
+ * `ratioOverride` replaces the ratio (PyTorch's scale_factor rule uses 1/scale; src/ops/interpolate.ts).
+ * @throws Error if a size is not a non-negative integer.
+ */
+export function bilinearTaps(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean,
+    ratioOverride?: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
+  for (const [k, v] of [['inSize', inSize], ['outSize', outSize]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new Error(`ResizeBilinear: ${k} must be an integer >= 0, got ${v}`);
+  }
+  const ratio = ratioOverride ?? ((alignCorners && outSize > 1) ? (inSize - 1) / (outSize - 1) : inSize / outSize);
+  const lo = new Int32Array(outSize), hi = new Int32Array(outSize), frac = new Float64Array(outSize);
+  for (let d = 0; d < outSize; d++) {
+    const src = halfPixelCenters ? ratio * (d + 0.5) - 0.5 : ratio * d;
+    const f = Math.max(0, Math.floor(src));
+    lo[d] = f;
+    frac[d] = src - f;
+    hi[d] = Math.min(inSize - 1, Math.ceil(src));
+  }
+  return { lo, hi, frac };
+}
+
+/**
+ * `ResizeBilinear` (tf.image.resizeBilinear): images [N, H, W, C] (NHWC) → [N, newH, newW, C]
+ * float32, with tfjs' alignCorners / halfPixelCenters semantics (tfjs-backend-cpu
+ * kernels/ResizeBilinear.ts; see {@link bilinearTaps}). float32 runs natively (assembly/resize.ts
+ * `resizeBilinear`: per output pixel 4 source pixels and 2 weights from per-row / per-column
+ * tables, f32x4 over channels); other dtypes, and an empty input with a non-empty output, go
+ * to cpu (which gives NaN there).
+ * @throws Error if images is not rank 4 or size is not two integers >= 0.
+ */
+export function resizeBilinear(args: { inputs: { images: TensorInfo }; backend: BackendSimd; attrs: ResizeBilinearAttrs }): TensorInfo {
+  const { inputs: { images }, backend, attrs } = args;
+  assertRank(ResizeBilinear, 'images', images, 4);
+  const { alignCorners, halfPixelCenters, size } = attrs;
+  const [outH, outW] = size;
+  const [batch, inH, inW, C] = images.shape;
+  const outSize = batch * outH * outW * C;
+  if (images.dtype !== 'float32' || (util.sizeFromShape(images.shape) === 0 && outSize > 0)) {
+    return runOnCpu(ResizeBilinear, { images }, attrs as unknown as NamedAttrMap, backend) as TensorInfo;
+  }
+  const rowsT = bilinearTaps(inH, outH, alignCorners, halfPixelCenters);
+  const colsT = bilinearTaps(inW, outW, alignCorners, halfPixelCenters);
+  return resizeBilinearNative(backend, images, rowsT, colsT);
+}
+
+/**
+ * Runs the wasm `resizeBilinear` with precomputed row / column taps (from {@link bilinearTaps}):
+ * x float32 [N, H, W, C] → new float32 [N, rows.lo.length, cols.lo.length, C]. The taps must
+ * index inside [0, H) / [0, W) (checked).
+ */
+export function resizeBilinearNative(backend: BackendSimd, x: TensorInfo,
+    rows: { lo: Int32Array; hi: Int32Array; frac: Float64Array }, cols: { lo: Int32Array; hi: Int32Array; frac: Float64Array }): TensorInfo {
+  const [batch, inH, inW, C] = x.shape;
+  const outH = rows.lo.length, outW = cols.lo.length;
+  const out = backend.makeOutput([batch, outH, outW, C], 'float32');
+  if (batch * outH * outW * C === 0) return out;
+  const check = (t: { lo: Int32Array; hi: Int32Array }, n: number, what: string) => {
+    for (let i = 0; i < t.lo.length; i++) {
+      if (!(t.lo[i] >= 0 && t.lo[i] < n && t.hi[i] >= 0 && t.hi[i] < n)) {
+        throw new Error(`ResizeBilinear: ${what} tap ${i} (${t.lo[i]}, ${t.hi[i]}) outside [0, ${n})`);
+      }
+    }
+  };
+  check(rows, inH, 'row');
+  check(cols, inW, 'column');
+  const tables = backend.scratch(12 * (outH + outW));
+  try {
+    const buf = backend.heap.memory.buffer;
+    const i32 = new Int32Array(buf, tables, 3 * (outH + outW));
+    const f32 = new Float32Array(buf, tables, 3 * (outH + outW));
+    for (let i = 0; i < outW; i++) {
+      i32[3 * i] = cols.lo[i]; i32[3 * i + 1] = cols.hi[i]; f32[3 * i + 2] = cols.frac[i];
+    }
+    const r0 = 3 * outW;
+    for (let i = 0; i < outH; i++) {
+      i32[r0 + 3 * i] = rows.lo[i]; i32[r0 + 3 * i + 1] = rows.hi[i]; f32[r0 + 3 * i + 2] = rows.frac[i];
+    }
+    wasmFn(backend, 'resizeBilinear')(backend.ptr(x), backend.ptr(out), batch, inH, inW, C, outH, outW,
+        tables, tables + 12 * outW);
+  } finally {
+    backend.freeScratch(tables);
+  }
+  return out;
+}
+
+/** Registers `resizeBilinear` above as the `simd` backend's `ResizeBilinear` kernel. */
+export const resizeBilinearConfig: KernelConfig = {
+  kernelName: ResizeBilinear,
+  backendName: 'simd',
+  kernelFunc: resizeBilinear as unknown as KernelFunc,
+};
