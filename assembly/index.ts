@@ -13,6 +13,7 @@ export * from './gemm';
 export * from './conv';
 export * from './conv_backprop';
 export * from './pool';
+export * from './roi';
 export * from './resize';
 export * from './ops';
 export * from './bench';

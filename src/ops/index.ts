@@ -9,9 +9,12 @@
  * | maxPool2dTorch      | F.max_pool2d (ceil_mode, padding, dil.)  | MaxPool kernel, explicit pads (same code) | same                  |
  * | avgPool2dTorch      | F.avg_pool2d (ceil_mode, count_include_pad, divisor_override) | pool_impl avgPoolImpl | pad + avgPool + divisor map |
  * | conv2dGroups        | F.conv2d(groups=g)                       | Conv2D per group (same code) | split / conv2d / concat      |
+ * | interpolate         | F.interpolate bilinear / nearest (size, scale_factor, align_corners) | ResizeBilinear kernel; gathers | same (tfjs kernels) |
  */
 export { adaptiveAvgPool2d, adaptiveBin, type AdaptiveSize } from './adaptive_avg_pool.js';
 export { maxPool2dTorch, type MaxPool2dTorchOptions } from './max_pool.js';
 export { avgPool2dTorch, type AvgPool2dTorchOptions } from './avg_pool.js';
 export { conv2dGroups, type Conv2dGroupsOptions } from './conv_groups.js';
+export { interpolate, type InterpolateOptions } from './interpolate.js';
+export { roiAlign, roiPool, roiAlignImpl, roiPoolImpl, type RoiOptions } from './roi.js';
 export { torchPoolOutSize, torchPoolGeometry, type TorchPoolGeometry, type TorchPoolArgs } from './util.js';

@@ -1,0 +1,6 @@
+/**
+ * simdnet/detection: torchvision's detection utilities on typed arrays (boxes.ts) and the RoI
+ * ops (re-exported from src/ops/roi.ts).
+ */
+export { boxIou, nms, batchedNms, clipBoxesToImage, removeSmallBoxes, BoxCoder, AnchorGenerator, BBOX_XFORM_CLIP } from './boxes.js';
+export { roiAlign, roiPool, type RoiOptions } from '../ops/roi.js';
