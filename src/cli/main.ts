@@ -2,10 +2,12 @@
  * The simdnet command line (commander). `npm start` runs `classify` with its defaults.
  *   simdnet classify [--backend simd] [--compare cpu] [--weights f] [--data dir] [--image f…]
  *   simdnet train    [--data /usr/share/datasets/fashion-mnist] [--epochs 20] [--out f] …
+ *   simdnet train    --model resnet18 --data <image folder> [--pretrained f] [--freeze] [--epochs N] [--out f]
  */
 import { Command } from 'commander';
 import { classifyFashion, DEFAULT_WEIGHTS } from './lenet_job';
 import { trainLenet } from './train_lenet';
+import { trainFolder } from './train_folder';
 import { classifyWithZoo, ZOO } from './zoo_job';
 
 const program = new Command('simdnet').description('classic CNNs on WebAssembly SIMD (TensorFlow.js backend "simd")');
@@ -42,7 +44,15 @@ program.command('train')
   .option('--no-augment', 'no random horizontal flips')
   .option('--limit <n>', 'use only n training images (quick runs, timing)', v => parseInt(v, 10))
   .option('--progress', 'force the progress bar')
-  .action(async o => { await trainLenet(o); });
+  .option('--model <name>', `lenet5 (Fashion-MNIST) or a zoo model fine-tuned on --data <dir> with train/<class>/ and val/<class>/ images: ${Object.keys(ZOO).join(', ')}`, 'lenet5')
+  .option('--pretrained <file|url>', 'zoo models: pretrained weights (.safetensors, PyTorch keys; the head is replaced)')
+  .option('--sha256 <hex>', 'zoo models: expected SHA-256 of --pretrained')
+  .option('--freeze', 'zoo models: freeze everything but the new head')
+  .option('--size <n>', 'zoo models: input crop size', v => parseInt(v, 10), 224)
+  .action(async (o, cmd) => {
+    if (o.model !== 'lenet5') { await trainFolder(o, cmd); return; }
+    await trainLenet(o);
+  });
 
 program.parseAsync(process.argv).catch(e => {
   console.error(`simdnet: ${(e as Error).message}`);

@@ -26,3 +26,4 @@ export {
   type SortByConfidenceOptions,
 } from './evaluate.js';
 export { gradientsRegistered, assertGradientsRegistered } from './gradients.js';
+export { freeze, unfreeze, replaceHead, loadPretrained, fetchPretrained, stateDictToSafetensors, type LoadPretrainedOptions, type LoadPretrainedResult } from './transfer.js';

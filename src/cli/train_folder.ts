@@ -1,0 +1,115 @@
+/**
+ * `simdnet train --model resnet18 --data <dir> [--pretrained f|url] [--freeze] --epochs N
+ * [--out best.safetensors]`: the chapter's transfer-learning / fine-tuning job on an image folder
+ * laid out like hymenoptera_data (`<dir>/train/<class>/*.jpg`, `<dir>/val/<class>/*.jpg`):
+ * ImageFolder + the chapter's ImageTransform (RandomResizedCrop(size, scale 0.5–1) + flip for
+ * train, Resize + CenterCrop for val, ImageNet mean/std), DataLoaders with prefetch, a zoo model
+ * with pretrained weights (all but the head), the head replaced by Linear(·, #classes), optionally
+ * the rest frozen, then trainModel (per-phase loss/accuracy lines, progress bars on a TTY) and the
+ * best weights saved as .safetensors with PyTorch keys (classes in the metadata).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Linear } from '../nn/linear';
+import type { Module } from '../nn/module';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../models/imagenet';
+import { DataLoader, ImageFolder } from '../data/index';
+import { ImageTransform } from '../transforms/index';
+import { crossEntropyLoss, freeze, loadPretrained, replaceHead, stateDictToSafetensors, trainModel } from '../train/index';
+import { useBackend } from './backends';
+import { ZOO } from './zoo_job';
+
+export interface TrainFolderOptions {
+  model: string;
+  data: string;
+  pretrained?: string;
+  sha256?: string;
+  freeze?: boolean;
+  epochs: number;
+  out?: string;
+  backend: string;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  size: number;
+  seed: number;
+  progress?: boolean;
+}
+
+/** Chapter defaults that replace the LeNet-5 command's defaults when those were not given. */
+const FINE_TUNE_DEFAULTS = { epochs: 2, batchSize: 32, lr: 0.001, momentum: 0.9 } as const;
+
+/** State-dict key prefix of the classifier head ('fc.' or 'classifier.N.'). */
+function headPrefix(model: Module): string {
+  const m = model as unknown as Record<string, unknown>;
+  if (m.fc instanceof Linear) return 'fc.';
+  const cls = m.classifier as Record<string, unknown> | undefined;
+  if (cls) {
+    const keys = Object.keys(cls).filter((k) => /^\d+$/.test(k) && cls[k] instanceof Linear);
+    if (keys.length) return `classifier.${keys[keys.length - 1]}.`;
+  }
+  throw new Error(`${model.constructor.name} has no replaceable Linear head`);
+}
+
+/**
+ * Runs the fine-tuning job; returns the best validation accuracy.
+ * @param cmd the commander command, to tell given options from the LeNet-5 defaults
+ * @throws for an unknown model, a missing train/ or val/ folder, unreadable/mismatched weights.
+ */
+export async function trainFolder(o: TrainFolderOptions, cmd?: Command): Promise<number> {
+  const given = (k: string) => cmd?.getOptionValueSource(k) === 'cli' || cmd?.getOptionValueSource(k) === 'env';
+  const epochs = given('epochs') || !cmd ? o.epochs : FINE_TUNE_DEFAULTS.epochs;
+  const batchSize = given('batchSize') || !cmd ? o.batchSize : FINE_TUNE_DEFAULTS.batchSize;
+  const lr = given('lr') || !cmd ? o.lr : FINE_TUNE_DEFAULTS.lr;
+  const momentum = given('momentum') || !cmd ? o.momentum : FINE_TUNE_DEFAULTS.momentum;
+  const out = o.out && (given('out') || !cmd) ? o.out : `${o.model}-finetuned.safetensors`;
+  if (cmd && !given('data')) throw new Error('--data <dir> (with train/<class>/ and val/<class>/ image folders) is required with --model');
+  const make = ZOO[o.model];
+  if (!make) throw new Error(`unknown model '${o.model}' (choose one of lenet5, ${Object.keys(ZOO).join(', ')})`);
+  const backend = await useBackend(o.backend);
+
+  const transform = new ImageTransform(o.size, IMAGENET_MEAN, IMAGENET_STD);
+  const trainSet = new ImageFolder(join(o.data, 'train'), transform.forPhase('train'));
+  const valSet = new ImageFolder(join(o.data, 'val'), transform.forPhase('val'));
+  if (valSet.classes.join('\n') !== trainSet.classes.join('\n')) {
+    throw new Error(`train classes [${trainSet.classes}] differ from val classes [${valSet.classes}]`);
+  }
+  const classes = trainSet.classes;
+
+  const model = make({ initWeights: !o.pretrained });
+  const head = headPrefix(model);
+  if (o.pretrained) {
+    const r = await loadPretrained(model, o.pretrained, { sha256: o.sha256, strict: false, exclude: (k) => k.startsWith(head) });
+    const missing = r.missingKeys.filter((k) => !k.startsWith(head));
+    if (missing.length || r.unexpectedKeys.length) {
+      throw new Error(`${o.pretrained} does not fit ${o.model}: missing ${missing.join(', ') || '-'}; unexpected ${r.unexpectedKeys.join(', ') || '-'}`);
+    }
+    console.log(`loaded pretrained weights ${r.path} (sha256 ${r.sha256.slice(0, 12)}…${r.cached ? ', cached' : ''}), head ${head.slice(0, -1)} replaced`);
+  }
+  if (o.freeze) freeze(model);
+  replaceHead(model, classes.length);
+  console.log(`fine-tuning ${o.model} on ${backend}: ${trainSet.length} train / ${valSet.length} val images, ` +
+      `classes [${classes.join(', ')}], input ${o.size}×${o.size}, ${epochs} epochs, batch ${batchSize}, ` +
+      `SGD lr ${lr} momentum ${momentum}, ${o.freeze ? 'trunk frozen' : 'all layers trained'} ` +
+      `(${model.numParameters(true).toLocaleString('en-US')} trainable parameters)`);
+
+  const train = new DataLoader(trainSet, { batchSize, shuffle: true, seed: o.seed });
+  const val = new DataLoader(valSet, { batchSize });
+  const optimizer = tf.train.momentum(lr, momentum);
+  const result = await trainModel(model, { train, val }, crossEntropyLoss, optimizer, epochs, { progress: o.progress || undefined });
+  const trainImages = result.history.reduce((a, h) => a + h.train.numExamples, 0);
+  const trainSeconds = result.history.reduce((a, h) => a + h.train.seconds, 0);
+  console.log(`training throughput ${(trainImages / Math.max(trainSeconds, 1e-9)).toFixed(1)} images/s (incl. loading)`);
+  await writeFile(out, stateDictToSafetensors(model, {
+    model: o.model, classes: JSON.stringify(classes), input: `NHWC [N,${o.size},${o.size},3], (x/255 - mean)/std`,
+    mean: JSON.stringify(IMAGENET_MEAN), std: JSON.stringify(IMAGENET_STD), epochs: String(epochs),
+    best_val_accuracy: result.bestAcc.toFixed(4), best_epoch: String(result.bestEpoch), backend,
+    pretrained: o.pretrained ?? '', frozen: String(!!o.freeze),
+  }));
+  console.log(`saved ${out} (best val Acc ${result.bestAcc.toFixed(4)}, PyTorch keys)`);
+  optimizer.dispose();
+  model.dispose();
+  return result.bestAcc;
+}
