@@ -4,3 +4,5 @@
  */
 export { boxIou, nms, batchedNms, clipBoxesToImage, removeSmallBoxes, BoxCoder, AnchorGenerator, BBOX_XFORM_CLIP } from './boxes.js';
 export { roiAlign, roiPool, type RoiOptions } from '../ops/roi.js';
+export { FeaturePyramidNetwork, ResNetBody, BackboneWithFPN, type FeatureMaps } from './fpn.js';
+export { RPNHead, RegionProposalNetwork, batchedNmsTorchvision, type RpnHeadOutput, type RpnOptions, type Proposals } from './rpn.js';
