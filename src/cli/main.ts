@@ -3,12 +3,14 @@
  *   simdnet classify [--backend simd] [--compare cpu] [--weights f] [--data dir] [--image f…]
  *   simdnet train    [--data /usr/share/datasets/fashion-mnist] [--epochs 20] [--out f] …
  *   simdnet train    --model resnet18 --data <image folder> [--pretrained f] [--freeze] [--epochs N] [--out f]
+ *   simdnet segment  --model deeplabv3_resnet50 --weights f.safetensors image.jpg [--out mask.png] [--overlay f]
  */
 import { Command } from 'commander';
 import { classifyFashion, DEFAULT_WEIGHTS } from './lenet_job';
 import { trainLenet } from './train_lenet';
 import { trainFolder } from './train_folder';
 import { classifyWithZoo, ZOO } from './zoo_job';
+import { segmentImageFile, SEG_ZOO } from './segment_job';
 
 const program = new Command('simdnet').description('classic CNNs on WebAssembly SIMD (TensorFlow.js backend "simd")');
 
@@ -53,6 +55,18 @@ program.command('train')
     if (o.model !== 'lenet5') { await trainFolder(o, cmd); return; }
     await trainLenet(o);
   });
+
+program.command('segment')
+  .description('semantic segmentation (PASCAL VOC classes) with FCN / DeepLabV3 and torchvision-keyed weights')
+  .argument('<image>', 'PNG/JPEG picture')
+  .option('--model <name>', `one of ${Object.keys(SEG_ZOO).join(', ')}`, 'deeplabv3_resnet50')
+  .option('--weights <file>', 'weights (.safetensors with torchvision keys; aux_classifier.* keys are accepted)')
+  .option('--out <file>', 'write the class mask (VOC palette PNG, image size)')
+  .option('--overlay <file>', 'write the image with the mask blended in (PNG)')
+  .option('--backend <name>', 'backend to run on: simd, cpu, webgl', 'simd')
+  .option('--size <n>', 'shorter side the model sees (0 = as is)', v => parseInt(v, 10), 520)
+  .option('--num-classes <n>', 'classes of the checkpoint', v => parseInt(v, 10), 21)
+  .action(async (image: string, o) => { await segmentImageFile(image, o); });
 
 program.parseAsync(process.argv).catch(e => {
   console.error(`simdnet: ${(e as Error).message}`);

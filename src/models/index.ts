@@ -14,6 +14,15 @@ export {
   ResNet, BasicBlock, Bottleneck, conv1x1, conv3x3, type BlockArgs, type BlockType, type ResNetOptions,
   resnet18, resnet34, resnet50, resnet101, resnet152,
 } from './resnet.js';
+export {
+  SegmentationModel, FCN, DeepLabV3, FCNHead, DeepLabHead, ASPP, ASPPConv, ASPPPooling, ResNetBackbone,
+  type SegmentationOptions, type SegmentationOutputs,
+  fcn_resnet50, fcn_resnet101, deeplabv3_resnet50, deeplabv3_resnet101,
+} from './segmentation.js';
+export {
+  segment, VOC_CLASSES, vocPalette, maskRgb, overlayPng, classFractions,
+  type SegmentationResult, type SegmentOptions, type ClassFraction,
+} from './segment.js';
 export { summary, type SummaryResult, type SummaryRow, type SummaryOptions } from './summary.js';
 export {
   IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, preprocessImagenet, resizeAndCenterCrop, resizeBilinearPil,
