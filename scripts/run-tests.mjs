@@ -1,6 +1,7 @@
-// `npm test`: the uvu suites (tests/**/*.test.ts, in Node with tsx + tfjs ES modules) and
-// tfjs-core's own kernel tests against `simd` (scripts/conformance.mjs), then one line
-// `N passed, N failed` with the totals of both. Exit code 1 when anything failed.
+// `npm test`: the uvu suites (tests/**/*.test.ts, in Node with tsx + tfjs ES modules),
+// tfjs-core's own kernel tests against `simd` (scripts/conformance.mjs) and the browser tests
+// (tests/browser/run.mjs: Chromium, needs /usr/bin/chromium), then one line
+// `N passed, N failed` with the totals of all three. Exit code 1 when anything failed.
 //   node scripts/run-tests.mjs [uvu-file-pattern]    e.g.  'conv'  to run matching files only
 import { spawnSync } from 'node:child_process';
 
@@ -32,6 +33,10 @@ run('unit tests (uvu)', ['--import', './scripts/node-env.mjs', 'node_modules/uvu
 if (!pattern) {
   run('tfjs-core kernel tests on simd (jasmine)', ['scripts/conformance.mjs'], out => {
     const m = /\[simd\] conformance: (\d+) passed, (\d+) failed/.exec(out);
+    return m ? { passed: +m[1], failed: +m[2] } : null;
+  });
+  run('browser tests (Chromium: page + workers, simd + webgl, demo)', ['--import', './scripts/node-env.mjs', 'tests/browser/run.mjs'], out => {
+    const m = /^browser: (\d+) passed, (\d+) failed$/m.exec(out);
     return m ? { passed: +m[1], failed: +m[2] } : null;
   });
 }

@@ -10,3 +10,14 @@ import { registerSimdBackend } from './backend/index';
 registerSimdBackend();
 
 export * from './backend/index';
+export * from './ready';
+export * from './worker/client';
+export * as nn from './nn/index';
+export * as models from './models/index';
+export * as ops from './ops/index';
+export * from './train/index';
+export * as safetensors from './io/safetensors';
+export * as idx from './io/idx';
+export * as detection from './detection/index';
+export * as data from './data/index';
+export * as transforms from './transforms/index';

@@ -1,0 +1,98 @@
+// Node side of the browser tests: the inputs, weight files and `cpu` reference outputs that the
+// pages and workers are compared with (tests/browser/run.mjs serves them under /fixtures/).
+//
+// - LeNet-5: the trained weights (assets/lenet5-fashion-mnist.safetensors) and the first 8 images
+//   of the embedded Fashion-MNIST sample, normalized as in training, NHWC [8,28,28,1].
+// - ResNet-18: torchvision-keyed weights by the fixtures' seeded rule (tests/torch_weights.ts),
+//   written as a safetensors file (46.8 MB), and the fixture input NHWC [1,67,75,3]; the PyTorch
+//   output is kept for information.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as zoo from '../../src/models/index.js';
+import type { AnyModule } from '../../src/nn/index.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from '../../src/io/safetensors.js';
+import { loadIdx } from '../../src/io/idx.js';
+import { imagesToTensor } from '../../src/data/fashion_mnist.js';
+import { loadModelFixture } from '../zoo_helpers.js';
+import { seededStateDict } from '../torch_weights.js';
+
+const asset = (name: string) => fileURLToPath(new URL(`../../assets/${name}`, import.meta.url));
+
+export interface ModelCase {
+  model: string;
+  weights: Uint8Array;
+  input: Float32Array;
+  /** NHWC. */
+  shape: number[];
+  /** `cpu` backend output in Node (the reference). */
+  expected: Float32Array;
+  /** Node `cpu` forward time (ms, warm). */
+  cpuMs: number;
+  extra: Record<string, unknown>;
+}
+
+async function useCpu(): Promise<void> {
+  if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed");
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;  // no "install tfjs-node" banner
+}
+
+async function cpuForward(model: AnyModule, input: Float32Array, shape: number[]): Promise<{ out: Float32Array; ms: number }> {
+  await useCpu();
+  const run = () => tf.tidy(() => (model.forward(tf.tensor4d(input, shape as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array);
+  run();
+  const t0 = performance.now();
+  const out = run();
+  return { out, ms: performance.now() - t0 };
+}
+
+export async function lenetCase(count = 8): Promise<ModelCase> {
+  await useCpu();
+  const weights = new Uint8Array(await readFile(asset('lenet5-fashion-mnist.safetensors')));
+  const [im, lb] = await Promise.all([
+    loadIdx(asset('fashion-mnist-sample-images-idx3-ubyte.gz')), loadIdx(asset('fashion-mnist-sample-labels-idx1-ubyte.gz')),
+  ]);
+  const [n, rows, cols] = im.shape;
+  const x = imagesToTensor({ images: im.data as Uint8Array, n, rows, cols }, Array.from({ length: count }, (_, i) => i));
+  const input = x.dataSync() as Float32Array;
+  x.dispose();
+  const model = zoo.lenet5();
+  model.loadStateDict(parseSafetensors(weights).tensors, { strict: true });
+  model.eval();
+  const shape = [count, 28, 28, 1];
+  const { out, ms } = await cpuForward(model, input, shape);
+  model.dispose();
+  return { model: 'lenet5', weights, input, shape, expected: out, cpuMs: ms, extra: { labels: Array.from((lb.data as Uint8Array).slice(0, count)) } };
+}
+
+/** null when the zoo has no resnet18 yet or its fixture is missing. */
+export async function resnetCase(): Promise<ModelCase | null> {
+  const make = (zoo as Record<string, unknown>).resnet18 as ((o: object) => AnyModule) | undefined;
+  if (typeof make !== 'function' || !existsSync(fileURLToPath(new URL('../fixtures/torch/resnet18.safetensors', import.meta.url)))) return null;
+  const fx = await loadModelFixture('resnet18');
+  const dict = seededStateDict(fx.entries);
+  const tensors = new Map<string, SafetensorsTensorInput>();
+  for (const e of fx.entries) {
+    const t = dict.get(e.name)!;
+    tensors.set(e.name, e.dtype === 'int64'
+      ? { dtype: 'I64', shape: t.shape, data: Array.from(t.data) }
+      : { dtype: 'F32', shape: t.shape, data: t.data as Float32Array });
+  }
+  const weights = serializeSafetensors(tensors);
+  const [N, C, H, W] = fx.input.shape;
+  const input = new Float32Array(N * H * W * C);
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
+    input[((n * H + h) * W + w) * C + c] = fx.input.data[((n * C + c) * H + h) * W + w];
+  }
+  const shape = [N, H, W, C];
+  const model = make({ initWeights: false });
+  model.loadStateDict(parseSafetensors(weights).tensors, { strict: true });
+  model.eval();
+  const { out, ms } = await cpuForward(model, input, shape);
+  model.dispose();
+  let torchErr = 0;
+  for (let i = 0; i < out.length; i++) torchErr = Math.max(torchErr, Math.abs(out[i] - fx.output.data[i]));
+  return { model: 'resnet18', weights, input, shape, expected: out, cpuMs: ms, extra: { torchMaxAbsErr: torchErr, torchMaxAbs: fx.maxAbs } };
+}

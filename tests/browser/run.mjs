@@ -1,0 +1,328 @@
+// Browser tests: Debian's Chromium (headless, WebGL2 in software through SwiftShader, off the
+// network; launched exactly as ../shared/browser.md says) runs simdnet's bundles from a local
+// static server, in the page and in Web Workers, and the results are compared with the `cpu`
+// backend in Node.
+//
+//   node --import ./scripts/node-env.mjs tests/browser/run.mjs [--only=TEXT]   (part of `npm test`)
+//
+// --only=TEXT runs only the checks whose name contains TEXT (e.g. --only=demo, --only=worker).
+//
+// Builds the bundles first if an input changed (tests/browser/bundles.mjs). Prints one line per
+// check, a latency table, and last `browser: N passed, M failed`; exit code 1 on any failure.
+// Screenshots go to tests/browser/out/ (gitignored). Environment: CHROMIUM (default
+// /usr/bin/chromium), DEBUG=pw:browser for the browser's own stderr.
+import { chromium } from 'playwright-core';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureBundles, ROOT } from './bundles.mjs';
+import { startServer } from './server.mjs';
+import { demoRoutes } from '../../demo/serve.mjs';
+import { lenetCase, resnetCase } from './reference.ts';
+
+const started = Date.now();
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ONLY = process.argv.find(a => a.startsWith('--only='))?.slice('--only='.length);
+const OUT = join(ROOT, 'tests', 'browser', 'out');
+let passed = 0, failed = 0;
+const perf = [];
+
+const secs = ms => `${(ms / 1000).toFixed(1)} s`;
+const fmt = ms => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const CHECK_TIMEOUT_MS = 120_000;
+
+/** Runs one check (at most CHECK_TIMEOUT_MS) and prints `ok   name — detail (time)` or `FAIL name — why`. */
+async function check(name, fn) {
+  if (ONLY && !name.includes(ONLY)) return;
+  const t0 = Date.now();
+  let timer;
+  try {
+    const detail = await Promise.race([
+      fn(),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS); }),
+    ]);
+    passed++;
+    console.log(`ok   ${name}${detail ? ` — ${detail}` : ''} (${secs(Date.now() - t0)})`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name} — ${String(e?.message ?? e).split('\n').join('\n     ')}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** max|got − want| / max|want|. */
+function relErr(got, want) {
+  assert(got.length === want.length, `output has ${got.length} values, expected ${want.length}`);
+  let err = 0, scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    const e = Math.abs(got[i] - want[i]);
+    err = Number.isNaN(e) ? Infinity : Math.max(err, e);
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return err / Math.max(scale, 1e-30);
+}
+
+const TOLERANCE = { simd: 1e-4, webgl: 1e-3 };
+
+// ---------------------------------------------------------------------------------------------
+let built;
+try {
+  built = ensureBundles();
+} catch (e) {
+  console.log(`FAIL bundles — ${e.message}`);
+  console.log('\nbrowser: 0 passed, 1 failed');
+  process.exit(1);
+}
+if (!existsSync(CHROMIUM)) {
+  console.log(`FAIL chromium — ${CHROMIUM} is missing (apt-get install -y chromium; see ../shared/browser.md)`);
+  console.log('\nbrowser: 0 passed, 1 failed');
+  process.exit(1);
+}
+
+const tRef = Date.now();
+const lenet = await lenetCase(8);
+const resnet = await resnetCase();
+console.log(`reference: Node cpu outputs computed in ${secs(Date.now() - tRef)} (LeNet-5 8×28×28×1` +
+    (resnet ? `, ResNet-18 1×67×75×3; Node cpu vs PyTorch max abs err ${resnet.extra.torchMaxAbsErr.toExponential(1)})` : ')'));
+if (!resnet) console.log('note: resnet18 is not in src/models yet (or its fixture is missing): ResNet-18 checks skipped, LeNet-5 only');
+const cases = [lenet, resnet].filter(Boolean);
+
+const f32 = a => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const routes = {
+  ...demoRoutes(),
+  '/cached/lenet5.safetensors': () => lenet.weights,
+};
+for (const c of cases) {
+  routes[`/fixtures/${c.model}.safetensors`] = () => c.weights;
+  routes[`/fixtures/${c.model}_input.f32`] = () => f32(c.input);
+}
+const server = await startServer({
+  mounts: {
+    '/dist/': join(ROOT, 'dist'), '/tests/browser/': join(ROOT, 'tests', 'browser'), '/demo/': join(ROOT, 'demo'),
+    '/assets/': join(ROOT, 'assets'), '/build/': join(ROOT, 'build'),
+    '/node_modules/@tensorflow/': join(ROOT, 'node_modules', '@tensorflow'),
+  },
+  routes,
+});
+
+// A second origin standing in for a CDN that serves the bundles (CORS, no COOP/COEP).
+const cdn = await startServer({ mounts: { '/dist/': join(ROOT, 'dist') } });
+routes['/cdn.html'] = () => ({
+  type: 'text/html; charset=utf-8',
+  body: `<!doctype html><meta charset="utf-8"><title>simdnet from a CDN</title>
+<script src="${cdn.url}/dist/simdnet.browser.js"></script><script src="/tests/browser/harness.js"></script>`,
+});
+
+const userDataDir = mkdtempSync(join(tmpdir(), 'simdnet-chromium-'));
+const tLaunch = Date.now();
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    ignoreDefaultArgs: true,
+    args: [
+      '--headless=new', '--no-sandbox',
+      '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+      '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-startup-window',
+      '--disable-features=NetworkTimeServiceQuerying',
+      '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
+      '--remote-debugging-pipe',
+      `--user-data-dir=${userDataDir}`,
+    ],
+  });
+} catch (e) {
+  console.log(`FAIL chromium launch — ${e.message.split('\n')[0]}`);
+  rmSync(userDataDir, { recursive: true, force: true });
+  console.log('\nbrowser: 0 passed, 1 failed');
+  await server.close();
+  await cdn.close();
+  process.exit(1);
+}
+console.log(`chromium ${browser.version()} launched in ${secs(Date.now() - tLaunch)}; serving ${server.url}`);
+const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+
+/** A fresh page at `path`, with uncaught page errors collected. */
+async function open(path) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', e => page.errors.push(e.message));
+  await page.goto(path.startsWith('file:') ? path : server.url + path);
+  return page;
+}
+
+try {
+  const main = await open('/tests/browser/harness.html');
+
+  await check('page: ready() picks simd in Chromium', async () => {
+    const r = await main.evaluate(() => harness.readyDefault());
+    assert(r.backend === 'simd', `picked ${r.backend}; reasons: ${r.reasons.join('; ')}`);
+    assert(r.reasons.length === 0, `unexpected reasons: ${r.reasons.join('; ')}`);
+    return `simd first in the default order [simd, webgl, cpu]: SIMD module validates (variant '${r.wasmVariant}') and ` +
+        `passed the known-answer check, nothing skipped; page also has WebGL${r.webglVersion} with float32 targets: ${r.float32RenderTargets}`;
+  });
+
+  await check('page: no SharedArrayBuffer or COOP/COEP needed', async () => {
+    const r = await main.evaluate(() => harness.readyDefault());
+    assert(!r.crossOriginIsolated && !r.sharedArrayBuffer, `page is crossOriginIsolated=${r.crossOriginIsolated}, SAB=${r.sharedArrayBuffer}`);
+    return 'crossOriginIsolated false, no SharedArrayBuffer; simd runs';
+  });
+
+  for (const where of ['page', 'worker']) {
+    for (const c of cases) {
+      for (const backend of ['simd', 'webgl']) {
+        await check(`${where}: ${c.model} on ${backend} matches Node cpu`, async () => {
+          const args = {
+            model: c.model, backend, weights: `/fixtures/${c.model}.safetensors`, input: `/fixtures/${c.model}_input.f32`,
+            shape: c.shape, warm: c.model !== 'resnet18' ? 10 : backend === 'webgl' ? 2 : 5,
+          };
+          const r = await main.evaluate(([fn, a]) => harness[fn](a), [where, args]);
+          assert(r.backend === backend, `ran on ${r.backend} (reasons: ${r.reasons.join('; ')})`);
+          const err = relErr(r.output, c.expected);
+          assert(err <= TOLERANCE[backend], `max abs error ${err.toExponential(2)} × max|ref| > ${TOLERANCE[backend]}`);
+          if (where === 'page') assert(r.leakedTensors === 0, `${r.leakedTensors} tensors leaked`);
+          perf.push({ where, model: c.model, backend, ...r, err, cpuMs: c.cpuMs });
+          return `rel err ${err.toExponential(1)}; cold ${fmt(r.coldMs)} ms, warm ${fmt(r.warmMs)} ms`;
+        });
+      }
+    }
+  }
+
+  await check('worker: errors reject with the worker\'s message; the worker survives', async () => {
+    const r = await main.evaluate(a => harness.workerErrors(a), {
+      weights: '/fixtures/lenet5.safetensors', wrongWeights: resnet ? '/fixtures/resnet18.safetensors' : '/assets/fashion-mnist-sample-labels-idx1-ubyte.gz',
+      input: '/fixtures/lenet5_input.f32',
+    });
+    assert(/no model loaded/.test(r.beforeLoad), `predict before load: ${r.beforeLoad}`);
+    assert(/Missing key|missing|safetensors/i.test(r.wrongWeights) && r.wrongWeights !== 'resolved', `wrong weights: ${r.wrongWeights}`);
+    assert(/HTTP 404/.test(r.notFound), `404 weights: ${r.notFound}`);
+    assert(/unknown model 'lenet6'/.test(r.unknownModel), `unknown model: ${r.unknownModel}`);
+    assert(/bad input shape \[1, 28, 28, 3\].*3 channels/.test(r.badShape), `bad shape: ${r.badShape}`);
+    assert(/bad input shape \[2, 28, 28, 1\].*1568 elements/.test(r.badLength), `bad length: ${r.badLength}`);
+    const want = lenet.expected.slice(0, 10);
+    assert(relErr(r.afterBad.output, want) <= 1e-4, 'the request after the failed one is wrong');
+    r.concurrent.forEach((o, i) => assert(relErr(o, lenet.expected.slice(i * 10, i * 10 + 10)) <= 1e-4, `concurrent request ${i} got another answer`));
+    assert(relErr(r.nchw, want) <= 1e-4, 'NCHW layout result differs');
+    assert(r.transferred, 'the input buffer was copied, not transferred');
+    assert(/disposed/.test(r.afterDispose), `after dispose: ${r.afterDispose}`);
+    assert(/failed to start from .*\/no\/such\/worker\.js/.test(r.missingScript), `missing worker script: ${r.missingScript}`);
+    return `e.g. "${r.badShape.replace(/^Error: /, '')}"; then a good request, 8 concurrent ones (matched by id), NCHW input`;
+  });
+
+  await check('worker: started from a Blob URL, and with a precompiled WebAssembly.Module', async () => {
+    const r = await main.evaluate(a => harness.workerBlobAndModule(a),
+        { weights: '/fixtures/lenet5.safetensors', input: '/fixtures/lenet5_input.f32', wasm: '/build/simdnet.simd.wasm' });
+    const want = lenet.expected.slice(0, 10);
+    assert(r.blob.backend === 'simd' && relErr(r.blob.output, want) <= 1e-4, `blob worker: ${JSON.stringify(r.blob)}`);
+    assert(r.module.backend === 'simd' && relErr(r.module.output, want) <= 1e-4, `module worker: ${JSON.stringify(r.module)}`);
+    return 'both on simd, outputs match';
+  });
+
+  await check('worker: bundles from another origin (a CDN with CORS): no path configuration', async () => {
+    const p = await open('/cdn.html');
+    const r = await p.evaluate(a => harness.cdnWorker(a), { weights: '/fixtures/lenet5.safetensors', input: '/fixtures/lenet5_input.f32' });
+    await p.close();
+    assert(r.bundleOrigin === cdn.url && r.pageOrigin === server.url, `origins: bundle ${r.bundleOrigin}, page ${r.pageOrigin}`);
+    assert(r.backend === 'simd' && relErr(r.output, lenet.expected.slice(0, 10)) <= 1e-4, JSON.stringify(r).slice(0, 300));
+    return `page ${r.pageOrigin}, bundles ${r.bundleOrigin}: the worker script was fetched and started from a Blob URL`;
+  });
+
+  await check('worker: IndexedDB weights cache (second start without network)', async () => {
+    const before = server.hits.get('/cached/lenet5.safetensors') ?? 0;
+    const r = await main.evaluate(a => harness.workerCache(a), { url: '/cached/lenet5.safetensors', input: '/fixtures/lenet5_input.f32' });
+    const fetched = (server.hits.get('/cached/lenet5.safetensors') ?? 0) - before;
+    assert(r.first === false && r.second === true, `fromCache: first ${r.first}, second ${r.second}`);
+    assert(fetched === 1, `the weights were fetched ${fetched} times`);
+    assert(relErr(r.output, lenet.expected.slice(0, 10)) <= 1e-4, 'cached weights give another answer');
+    return 'fetched once; the second worker loaded from IndexedDB';
+  });
+
+  await check('page: ready() skips half-float WebGL unless allowHalfFloat', async () => {
+    const p = await open('/tests/browser/harness.html');
+    const r = await p.evaluate(() => harness.halfFloat());
+    await p.close();
+    assert(r.strict.backend === 'cpu', `picked ${r.strict.backend}`);
+    assert(/half-float/.test(r.strict.reasons[0] ?? ''), `reason: ${r.strict.reasons[0]}`);
+    assert(r.relaxed.backend === 'webgl', `allowHalfFloat picked ${r.relaxed.backend}: ${r.relaxed.reasons.join('; ')}`);
+    return `with WEBGL_FORCE_F16_TEXTURES: "${r.strict.reasons[0]}"`;
+  });
+
+  await check('page: setWasmSource(bytes) before the backend starts', async () => {
+    const p = await open('/tests/browser/harness.html');
+    const r = await p.evaluate(() => harness.customWasm({ wasm: '/build/simdnet.simd.wasm' }));
+    await p.close();
+    assert(r.backend === 'simd' && r.wasmVariant === 'custom' && r.failure === null, JSON.stringify(r));
+    return 'simd from build/simdnet.simd.wasm, known-answer check passed';
+  });
+
+  await check('page: UMD bundle with tfjs\' UMD builds (global tf)', async () => {
+    const p = await open('/tests/browser/umd.html');
+    const r = await p.evaluate(async () => ({ ...(await simdnet.ready()), failure: await simdnet.knownAnswerCheck() }));
+    await p.close();
+    assert(r.backend === 'simd' && r.failure === null, JSON.stringify(r));
+    return 'dist/simdnet.umd.cjs selects simd';
+  });
+
+  await check('page from file://: the bundle needs no wasm path configuration', async () => {
+    const p = await open(pathToFileURL(join(ROOT, 'tests', 'browser', 'file.html')).href);
+    const r = await p.evaluate(() => window.result);
+    await p.close();
+    assert(r.protocol === 'file:' && r.backend === 'simd' && r.failure === null, JSON.stringify(r));
+    return 'simd with the embedded kernels';
+  });
+
+  await check('demo: predictions and per-backend timings appear (screenshot tests/browser/out/demo.png)', async () => {
+    const p = await open('/demo/');
+    const done = () => p.waitForFunction(() => document.querySelector('#status')?.dataset.state === 'done', null, { timeout: 30_000 });
+    await done();
+    await p.click('#samples canvas:nth-child(3)');  // test image 2
+    await done();
+    await p.click('#all');  // simd, webgl, cpu: a first and 5 warm inferences each
+    await p.waitForFunction(() => {
+      const runs = [...document.querySelectorAll('#timings tbody tr')].map(r => Number(r.lastChild?.textContent));
+      return runs.length === 3 && runs.every(n => n >= 5);
+    }, null, { timeout: 60_000 });
+    await done();
+    const rows = await p.$$eval('#prediction .bar', bars => bars.map(b => [...b.children].map(c => c.textContent).filter(Boolean).join(' ')));
+    const truth = (await p.textContent('#truth')) ?? '';
+    const classes = /^(T-shirt\/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot) \d+\.\d%$/;
+    assert(rows.length === 3 && rows.every(r => classes.test(r)), `prediction rows: ${JSON.stringify(rows)}`);
+    const backends = await p.$$eval('#timings tbody tr', trs => trs.map(tr => tr.firstChild?.textContent));
+    assert(backends.join() === 'simd,webgl,cpu', `timings rows: ${backends}`);
+    mkdirSync(OUT, { recursive: true });
+    await p.screenshot({ path: join(OUT, 'demo.png'), fullPage: true });
+    assert(p.errors.length === 0, `page errors: ${p.errors.join('; ')}`);
+    await p.close();
+    return `${truth} → ${rows.join(', ')}; timings for simd, webgl, cpu`;
+  });
+
+  assert(main.errors.length === 0, `harness page errors: ${main.errors.join('; ')}`);
+} catch (e) {
+  failed++;
+  console.log(`FAIL browser run aborted — ${e.message}`);
+} finally {
+  await browser.close();
+  await server.close();
+  await cdn.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+
+if (perf.length) {
+  console.log('\nlatency (ms; this machine, SwiftShader WebGL; cold = first forward incl. shader compiles / weight packing;');
+  console.log('warm = median; worker times are round trips incl. transfers; Node cpu = same input on tfjs cpu in Node)');
+  console.log('where   model     backend  cold     warm     rel.err   Node cpu');
+  for (const p of perf) {
+    console.log(`${p.where.padEnd(7)} ${p.model.padEnd(9)} ${p.backend.padEnd(8)} ${fmt(p.coldMs).padStart(7)}  ${fmt(p.warmMs).padStart(7)}  ` +
+        `${p.err.toExponential(1).padStart(8)}  ${fmt(p.cpuMs).padStart(7)}`);
+  }
+}
+console.log(`\nbrowser suite: ${secs(Date.now() - started)} (bundles ${built.built ? `built in ${secs(built.ms)}` : 'up to date'})`);
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
