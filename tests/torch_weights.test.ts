@@ -178,6 +178,8 @@ test('model fixtures: schema, parameter counts, and inputs made by the same rule
   for (const file of files) {
     const f = await load(file);
     const m = f.metadata;
+    assert.type(m.kind, 'string', `${file}: metadata kind`);
+    if (m.kind !== 'model') continue;  // op-level fixtures (detection, transforms, …) have their own tests
     for (const k of MODEL_META_KEYS) assert.type(m[k], 'string', `${file}: metadata ${k}`);
     assert.is(m.kind, 'model');
     assert.is(m.weight_rule, RULE_NAME);
