@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensorsFile, type SafetensorsFile } from '../src/io/safetensors.js';
 import { seededStateDict, type SeededEntry } from './torch_weights';
-import type { AnyModule } from '../src/nn/index.js';
+import { BatchNorm2d, Conv2d, MaxPool2d, ReLU, type AnyModule } from '../src/nn/index.js';
+import { makeVggLayers, vggConfigs } from '../src/models/index.js';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('./fixtures/torch/', import.meta.url));
 
@@ -163,4 +164,32 @@ export function registerZooTests(test: (name: string, fn: () => Promise<void>) =
     }
     assert.is(tf.memory().numTensors, tensorsBefore, `${fixture}: tensors leaked after dispose`);
   });
+}
+
+/**
+ * The VGG test of one torchvision configuration: makeVggLayers(cfg) gives torchvision's layer list
+ * with and without BatchNorm, then the parity tests of the plain and the `_bn` model.
+ */
+export function registerVggTests(test: (name: string, fn: () => Promise<void>) => void, cfgName: 'A' | 'B' | 'D' | 'E',
+    plain: [string, () => AnyModule], bn: [string, () => AnyModule]): void {
+  test(`makeVggLayers(cfgs.${cfgName}): torchvision's layer list with and without BatchNorm`, async () => {
+    await tf.setBackend('cpu');
+    const cfg = vggConfigs[cfgName];
+    for (const withBn of [false, true]) {
+      const seq = makeVggLayers(cfg, withBn);
+      const kinds = seq.children().map((m) => m.constructor.name);
+      const want: string[] = [];
+      for (const v of cfg) want.push(...(v === 'M' ? ['MaxPool2d'] : withBn ? ['Conv2d', 'BatchNorm2d', 'ReLU'] : ['Conv2d', 'ReLU']));
+      assert.equal(kinds, want);
+      const convs = seq.children().filter((m): m is Conv2d => m instanceof Conv2d);
+      assert.equal(convs.map((c) => c.outChannels), cfg.filter((v) => v !== 'M'));
+      assert.ok(convs.every((c) => c.kernelSize[0] === 3 && c.padding !== 'same' && c.padding !== 'valid' && c.padding[0] === 1));
+      assert.ok(seq.children().filter((m) => m instanceof MaxPool2d).every((m) => (m as MaxPool2d).stride[0] === 2));
+      assert.ok(!withBn || seq.children().filter((m) => m instanceof BatchNorm2d).every((m) => (m as BatchNorm2d).eps === 1e-5));
+      assert.ok(seq.children().some((m) => m instanceof ReLU));
+      seq.dispose();
+    }
+  });
+  registerZooTests(test, plain[0], plain[1]);
+  registerZooTests(test, bn[0], bn[1]);
 }
