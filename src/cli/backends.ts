@@ -9,7 +9,8 @@ import '../index';
  */
 export async function useBackend(name: string): Promise<string> {
   if (tf.findBackendFactory(name) == null) {
-    throw new Error(`unknown backend '${name}' (registered: ${Object.keys(tf.engine().registryFactory).join(', ')})`);
+    throw new Error(`unknown backend '${name}' (registered here: ${Object.keys(tf.engine().registryFactory).join(', ')}` +
+        `${name === 'webgl' ? '; webgl needs a browser: use simdnet in a page or worker' : ''})`);
   }
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialize on this machine`);
   // tfjs-backend-cpu prints a one-time "install tfjs-node" notice on first use; the CLI runs

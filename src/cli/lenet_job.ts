@@ -20,7 +20,12 @@ export const SAMPLE_LABELS = asset('fashion-mnist-sample-labels-idx1-ubyte.gz');
 
 /** Loads LeNet-5 weights from a .safetensors file (PyTorch keys/layouts), strict. */
 export async function loadLenet5(path: string): Promise<{ model: LeNet5; meta: Record<string, string> }> {
-  const file = parseSafetensors(new Uint8Array(await readFile(path)));
+  let file;
+  try {
+    file = parseSafetensors(new Uint8Array(await readFile(path)));
+  } catch (e) {
+    throw new Error(`${path}: not a usable .safetensors weights file: ${(e as Error).message}`);
+  }
   const model = lenet5();
   const dict: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [k, t] of file.tensors) dict[k] = { shape: t.shape, data: t.data as Float32Array };
@@ -110,7 +115,12 @@ export async function classifyFashion(opts: ClassifyOptions): Promise<void> {
  * items are light on black), box-downsampled and bilinearly resized to 28×28, normalized.
  */
 export async function classifyImageFile(model: LeNet5, path: string): Promise<number[]> {
-  const img = toGrayscale(decodeImage(new Uint8Array(await readFile(path))));
+  let img;
+  try {
+    img = toGrayscale(decodeImage(new Uint8Array(await readFile(path))));
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
   const { width: w, height: h, data } = img;
   let border = 0, nb = 0;
   for (let x = 0; x < w; x++) { border += data[x] + data[(h - 1) * w + x]; nb += 2; }

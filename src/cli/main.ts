@@ -5,12 +5,24 @@
  *   simdnet train    --model resnet18 --data <image folder> [--pretrained f] [--freeze] [--epochs N] [--out f]
  *   simdnet segment  --model deeplabv3_resnet50 --weights f.safetensors image.jpg [--out mask.png] [--overlay f]
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { classifyFashion, DEFAULT_WEIGHTS } from './lenet_job';
 import { trainLenet } from './train_lenet';
 import { trainFolder } from './train_folder';
 import { classifyWithZoo, ZOO } from './zoo_job';
 import { segmentImageFile, SEG_ZOO } from './segment_job';
+
+/** commander argument parsers that reject what the job cannot use, naming the option. */
+const int = (name: string, min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+};
+const num = (name: string, min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got '${v}'`);
+  return n;
+};
 
 const program = new Command('simdnet').description('classic CNNs on WebAssembly SIMD (TensorFlow.js backend "simd")');
 
@@ -19,12 +31,12 @@ program.command('classify')
       'or an ImageNet zoo model (--model resnet50 --weights f.safetensors image.jpg)')
   .argument('[images...]', 'PNG/JPEG pictures to classify')
   .option('--model <name>', `lenet5 or a zoo model: ${Object.keys(ZOO).join(', ')}`, 'lenet5')
-  .option('--backend <name>', 'backend to run on: simd, cpu, webgl', 'simd')
+  .option('--backend <name>', 'backend to run on: simd or cpu (webgl is the browser path: see ready())', 'simd')
   .option('--compare <name>', 'LeNet-5: also run on this backend and compare ("none" to skip)', 'cpu')
   .option('--weights <file>', 'weights (.safetensors with PyTorch/torchvision keys); LeNet-5 default: the shipped ones')
   .option('--data <dir>', 'LeNet-5: classify the full test split of this Fashion-MNIST IDX directory')
   .option('--image <files...>', 'LeNet-5: classify your own PNG/JPEG pictures (same as the positional images)')
-  .option('--topk <n>', 'zoo models: how many classes to print', v => parseInt(v, 10), 5)
+  .option('--topk <n>', 'zoo models: how many classes to print', int('--topk', 1), 5)
   .action(async (images: string[], o) => {
     if (o.model !== 'lenet5') return classifyWithZoo(images, o);
     const image = [...(o.image ?? []), ...images];
@@ -37,20 +49,20 @@ program.command('train')
   .option('--data <dir>', 'Fashion-MNIST IDX directory', '/usr/share/datasets/fashion-mnist')
   .option('--out <file>', 'where to save the best weights', 'lenet5-fashion-mnist.safetensors')
   .option('--backend <name>', 'backend', 'simd')
-  .option('--epochs <n>', 'epochs', v => parseInt(v, 10), 20)
-  .option('--batch-size <n>', 'batch size', v => parseInt(v, 10), 64)
-  .option('--lr <x>', 'initial learning rate (cosine decay to 0)', parseFloat, 0.02)
-  .option('--momentum <x>', 'SGD momentum', parseFloat, 0.9)
-  .option('--val <n>', 'training images held out for validation', v => parseInt(v, 10), 5000)
-  .option('--seed <n>', 'seed for init, split, shuffling, augmentation', v => parseInt(v, 10), 0)
+  .option('--epochs <n>', 'epochs', int('--epochs', 1), 20)
+  .option('--batch-size <n>', 'batch size', int('--batch-size', 1), 64)
+  .option('--lr <x>', 'initial learning rate (cosine decay to 0)', num('--lr', 0), 0.02)
+  .option('--momentum <x>', 'SGD momentum', num('--momentum', 0), 0.9)
+  .option('--val <n>', 'training images held out for validation', int('--val', 1), 5000)
+  .option('--seed <n>', 'seed for init, split, shuffling, augmentation', int('--seed', 0), 0)
   .option('--no-augment', 'no random horizontal flips')
-  .option('--limit <n>', 'use only n training images (quick runs, timing)', v => parseInt(v, 10))
+  .option('--limit <n>', 'use only n training images, and n/10 validation images (quick runs, timing)', int('--limit', 1))
   .option('--progress', 'force the progress bar')
   .option('--model <name>', `lenet5 (Fashion-MNIST) or a zoo model fine-tuned on --data <dir> with train/<class>/ and val/<class>/ images: ${Object.keys(ZOO).join(', ')}`, 'lenet5')
   .option('--pretrained <file|url>', 'zoo models: pretrained weights (.safetensors, PyTorch keys; the head is replaced)')
   .option('--sha256 <hex>', 'zoo models: expected SHA-256 of --pretrained')
   .option('--freeze', 'zoo models: freeze everything but the new head')
-  .option('--size <n>', 'zoo models: input crop size', v => parseInt(v, 10), 224)
+  .option('--size <n>', 'zoo models: input crop size', int('--size', 1), 224)
   .action(async (o, cmd) => {
     if (o.model !== 'lenet5') { await trainFolder(o, cmd); return; }
     await trainLenet(o);
@@ -63,9 +75,9 @@ program.command('segment')
   .option('--weights <file>', 'weights (.safetensors with torchvision keys; aux_classifier.* keys are accepted)')
   .option('--out <file>', 'write the class mask (VOC palette PNG, image size)')
   .option('--overlay <file>', 'write the image with the mask blended in (PNG)')
-  .option('--backend <name>', 'backend to run on: simd, cpu, webgl', 'simd')
-  .option('--size <n>', 'shorter side the model sees (0 = as is)', v => parseInt(v, 10), 520)
-  .option('--num-classes <n>', 'classes of the checkpoint', v => parseInt(v, 10), 21)
+  .option('--backend <name>', 'backend to run on: simd or cpu (webgl is the browser path: see ready())', 'simd')
+  .option('--size <n>', 'shorter side the model sees (0 = as is)', int('--size', 0), 520)
+  .option('--num-classes <n>', 'classes of the checkpoint', int('--num-classes', 1), 21)
   .action(async (image: string, o) => { await segmentImageFile(image, o); });
 
 program.parseAsync(process.argv).catch(e => {

@@ -55,6 +55,8 @@ export interface MnistBatchOptions {
  */
 export function mnistBatches(split: MnistSplit, indices: Int32Array | number[], opts: MnistBatchOptions = {}): Batches {
   const batchSize = opts.batchSize ?? 64;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`mnistBatches: batchSize must be an integer >= 1, got ${batchSize}`);
+  if (indices.length === 0) throw new Error('mnistBatches: no images selected (empty index list)');
   const rng = new SeededRng(opts.seed ?? 0);
   const order = Int32Array.from(indices);
   return {
