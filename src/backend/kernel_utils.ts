@@ -2,7 +2,7 @@
  * Shared glue for the kernels in src/backend/kernels/: argument checks with clear messages,
  * and the unary/binary kernel factories that call a wasm export or delegate to cpu.
  */
-import { DataType, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, DataType, KernelFunc, MaxPoolAttrs, NamedAttrMap, TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { BackendSimd } from './backend_simd';
 import { runOnCpu } from './cpu_fallback';
 
@@ -46,3 +46,31 @@ export function unaryKernel(kernelName: string, exportName: string): KernelFunc 
     return out;
   };
 }
+
+/**
+ * The shared glue of the 2-D pooling kernels (`MaxPool`, `AvgPool`): x [N, H, W, C] (NHWC)
+ * must be rank 4; non-float32 goes to cpu; the geometry comes from
+ * `backend_util.computePool2DInfo(x.shape, filterSize, strides, 1, pad, dimRoundingMode)` as in
+ * tfjs-backend-cpu; a 1×1 filter whose output shape equals the input shape returns x itself
+ * (shared, refcounted), like cpu; otherwise `impl` computes the output.
+ * @throws Error if x is not rank 4, or the geometry is invalid.
+ */
+export function pool2dKernel(kernelName: string,
+    impl: (backend: BackendSimd, x: TensorInfo, convInfo: backend_util.Conv2DInfo) => TensorInfo) {
+  return (args: { inputs: { x: TensorInfo }; backend: BackendSimd; attrs: PoolAttrs }): TensorInfo => {
+    const { inputs: { x }, backend, attrs } = args;
+    assertRank(kernelName, 'x', x, 4);
+    if (x.dtype !== 'float32') return runOnCpu(kernelName, { x }, attrs as unknown as NamedAttrMap, backend) as TensorInfo;
+    const { filterSize, strides, pad, dimRoundingMode } = attrs;
+    const convInfo = backend_util.computePool2DInfo(x.shape as [number, number, number, number],
+        filterSize, strides, 1, pad, dimRoundingMode);
+    if (convInfo.filterWidth === 1 && convInfo.filterHeight === 1 && util.arraysEqual(convInfo.inShape, convInfo.outShape)) {
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }
+    return impl(backend, x, convInfo);
+  };
+}
+
+/** The attributes MaxPool and AvgPool share (tfjs-core MaxPoolAttrs / AvgPoolAttrs). */
+export type PoolAttrs = MaxPoolAttrs;

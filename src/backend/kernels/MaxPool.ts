@@ -1,9 +1,6 @@
-import { backend_util, KernelConfig, KernelFunc, MaxPool, MaxPoolAttrs, NamedAttrMap, TensorInfo, util } from '@tensorflow/tfjs-core';
-import type { BackendSimd } from '../backend_simd';
-import { runOnCpu } from '../cpu_fallback';
-import { assertRank } from '../kernel_utils';
+import { MaxPool, KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
+import { pool2dKernel } from '../kernel_utils';
 import { maxPoolImpl } from '../pool_impl';
-import { identity } from './Identity';
 
 /**
  * `MaxPool` (tf.maxPool, tf.pool 'max'): x [N, H, W, C] (NHWC) → [N, outH, outW, C], the
@@ -16,19 +13,7 @@ import { identity } from './Identity';
  * @throws Error if x is not rank 4, or the geometry is invalid (e.g. filter larger than the
  *   padded input).
  */
-export function maxPool(args: { inputs: { x: TensorInfo }; backend: BackendSimd; attrs: MaxPoolAttrs }): TensorInfo {
-  const { inputs: { x }, backend, attrs } = args;
-  assertRank(MaxPool, 'x', x, 4);
-  if (x.dtype !== 'float32') return runOnCpu(MaxPool, { x }, attrs as unknown as NamedAttrMap, backend) as TensorInfo;
-  const { filterSize, strides, pad, dimRoundingMode } = attrs;
-  const convInfo = backend_util.computePool2DInfo(x.shape as [number, number, number, number],
-      filterSize, strides, 1, pad, dimRoundingMode);
-  if (convInfo.filterWidth === 1 && convInfo.filterHeight === 1 &&
-      util.arraysEqual(convInfo.inShape, convInfo.outShape)) {
-    return identity({ inputs: { x }, backend });
-  }
-  return maxPoolImpl(backend, x, convInfo);
-}
+export const maxPool = pool2dKernel(MaxPool, maxPoolImpl);
 
 /** Registers `maxPool` above as the `simd` backend's `MaxPool` kernel. */
 export const maxPoolConfig: KernelConfig = {
