@@ -53,6 +53,11 @@ export function arrayTypeFor(dtype: DataType): Float32ArrayConstructor | Int32Ar
 
 interface PackedEntry { key: string; ptr: number; bytes: number; }
 
+/**
+ * The `simd` KernelBackend (see the file comment): one per wasm instance; tensors are heap
+ * blocks addressed by byte offset; kernels in ./kernels call `wasm` exports with those offsets.
+ * @throws from write/makeOutput when the wasm memory cannot grow (Heap.alloc).
+ */
 export class BackendSimd extends KernelBackend {
   static nextId = 0;
   readonly data: DataStorage<TensorData>;

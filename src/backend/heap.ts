@@ -24,6 +24,7 @@ export function sizeClass(bytes: number): number {
   return Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
 }
 
+/** The allocator described above, over one kernel module instance's exported memory. */
 export class Heap {
   private top: number;
   /** Free blocks, sorted by address, never adjacent to each other or ending at `top`. */

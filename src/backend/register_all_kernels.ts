@@ -146,6 +146,7 @@ export const NATIVE_KERNEL_CONFIGS: KernelConfig[] = [
 /** Names of the kernels with a native simd implementation. */
 export const NATIVE_KERNELS: string[] = NATIVE_KERNEL_CONFIGS.map(c => c.kernelName);
 
+/** Registers every config of NATIVE_KERNEL_CONFIGS with tfjs-core (backend name 'simd'). */
 export function registerAllKernels(): void {
   for (const c of NATIVE_KERNEL_CONFIGS) registerKernel(c);
 }

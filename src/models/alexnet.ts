@@ -31,6 +31,13 @@ export interface AlexNetOptions {
   seed?: number;
 }
 
+/**
+ * torchvision `AlexNet` (torchvision/models/alexnet.py; Krizhevsky et al. 2012, one-GPU variant):
+ * `features` (5 convs, 3 max pools), `avgpool` = AdaptiveAvgPool2d((6,6)), `classifier`
+ * (Dropout, Linear 9216→4096, ReLU, Dropout, Linear 4096→4096, ReLU, Linear 4096→numClasses).
+ * Input NHWC [N,H,W,3] float32 (ImageNet-normalized), output logits [N,numClasses];
+ * state_dict keys `features.{0,3,6,8,10}.*`, `classifier.{1,4,6}.*`.
+ */
 export class AlexNet extends Module {
   features!: Sequential;
   avgpool!: AdaptiveAvgPool2d;

@@ -11,6 +11,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
 import { type Rng, getRng } from './init.js';
 
+/**
+ * torch.nn.Dropout(p): in training zeroes each element with probability p and scales the rest by
+ * 1/(1−p); the identity in eval. Any shape/layout. @throws Error if p is outside [0, 1].
+ */
 export class Dropout extends Module {
   private readonly _rng: Rng;
 

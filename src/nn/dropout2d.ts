@@ -10,6 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
 import { type Rng, getRng } from './init.js';
 
+/**
+ * torch.nn.Dropout2d(p): in training zeroes whole channels of an NHWC [N,H,W,C] input with
+ * probability p (one draw per (n, c)) and scales the rest by 1/(1−p); the identity in eval.
+ */
 export class Dropout2d extends Module {
   private readonly _rng: Rng;
 

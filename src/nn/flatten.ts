@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
 
+/** torch.nn.Flatten(startDim=1, endDim=-1) with PyTorch (NCHW) element order for rank-4 NHWC inputs (see above). */
 export class Flatten extends Module {
   /**
    * @param startDim first dim to flatten (default 1), PyTorch numbering (NCHW for rank 4)

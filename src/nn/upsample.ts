@@ -19,6 +19,11 @@ export interface UpsampleOptions {
   alignCorners?: boolean;
 }
 
+/**
+ * torch.nn.Upsample({size | scaleFactor, mode, alignCorners}) over NHWC [N,H,W,C] via
+ * `ops.interpolate` (PyTorch F.interpolate semantics). @throws Error for a missing or
+ * conflicting size/scaleFactor.
+ */
 export class Upsample extends Module {
   readonly opts: UpsampleOptions;
 

@@ -21,6 +21,7 @@ export function pair(v: Pair, what: string, min = 0): [number, number] {
 /** tfjs explicit padding for NHWC: [[0,0],[top,bottom],[left,right],[0,0]]. */
 export type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
+/** Builds the tfjs explicit NHWC padding [[0,0],[top,bottom],[left,right],[0,0]] (pixels). */
 export function explicitPadding(top: number, bottom: number, left: number, right: number): ExplicitPadding {
   return [[0, 0], [top, bottom], [left, right], [0, 0]];
 }
@@ -69,6 +70,7 @@ export function expect4D(x: tf.Tensor, layer: string): tf.Tensor4D {
   return x as tf.Tensor4D;
 }
 
+/** Formats a (h, w) pair like PyTorch's module repr, e.g. "(3, 3)". */
 export function fmtPair(p: [number, number]): string {
   return `(${p[0]}, ${p[1]})`;
 }
