@@ -15,3 +15,7 @@ await build({
   logLevel: 'warning',
 });
 console.log('built dist/simdnet.node.cjs');
+
+// The DataLoader's decode worker scripts (dist/simdnet.decode-worker.cjs / .js).
+const { buildDecodeWorker } = await import('./build-decode-worker.mjs');
+console.log(`built ${(await buildDecodeWorker()).join(', ')}`);

@@ -7,7 +7,9 @@ import type { Batch } from '../train/batches.js';
 import { SeededRng, type Rng } from '../nn/init.js';
 import type { HwcTensor } from '../transforms/transforms.js';
 import type { ImageU8 } from '../io/image.js';
-import type { Dataset, Sample } from './dataset.js';
+import { ImageListDataset, type Dataset, type Sample } from './dataset.js';
+import { DecodePool } from './decode_pool.js';
+import { transformSpec, type TransformSpec } from '../transforms/spec.js';
 
 /** What a DataLoader can collate: HWC float32 data, a uint8 image (scaled to [0,1]), or a rank-3 tf.Tensor. */
 export type CollatableImage = HwcTensor | ImageU8 | tf.Tensor3D;
@@ -27,6 +29,18 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
   /** Batches loaded ahead of the one being consumed, default 1 (0: load on demand). */
   prefetch?: number;
+  /**
+   * Decode workers (default 0: decode + transform on the main thread). With n > 0 and an
+   * {@link ImageListDataset}/ImageFolder whose transform is absent or built from the
+   * torchvision-named transforms (Compose, Resize, CenterCrop, RandomResizedCrop,
+   * RandomHorizontalFlip, ToTensor, Normalize, ImageTransform phases; src/transforms/spec.ts),
+   * n Node `worker_threads` / Web Workers decode and transform the images, each sample with the
+   * same per-sample seed as on the main thread, so batches are bit-identical. Any other dataset or
+   * a custom JS transform stays on the main thread (`offThread` tells which).
+   */
+  workers?: number;
+  /** The decode worker script (default: `simdnet.decode-worker.cjs` / `.js` next to the bundle). */
+  workerUrl?: string | URL;
 }
 
 /** Statistics of a loader's loading work (decode + transform + collate), cumulative. */
@@ -59,9 +73,10 @@ function now(): number {
  *
  * Prefetching: while the consumer works on batch k, the loading of batches k+1..k+prefetch has
  * already been started as promises (file reads are asynchronous, decode + transform run on the
- * main thread whenever the consumer awaits, e.g. on `loss.data()`). Decoding is not moved to a
- * worker thread (transforms are arbitrary closures); on a single-threaded backend the overlap is
- * therefore I/O only, the CPU work is pipelined, not parallel.
+ * main thread whenever the consumer awaits, e.g. on `loss.data()`). With `workers: n` (and a
+ * describable transform, see {@link DataLoaderOptions.workers}) decode + transform run in n
+ * worker threads, in parallel with the consumer; otherwise the CPU work is pipelined on the main
+ * thread, not parallel.
  *
  * Reproducibility: pass p uses the permutation and per-example generators derived from
  * `(seed, p, index)`, so the same seed gives the same batches, including random augmentation.
@@ -77,6 +92,11 @@ export class DataLoader<X extends CollatableImage = HwcTensor> implements AsyncI
   epoch = 0;
   /** Cumulative load statistics (for images/s). */
   readonly stats: LoaderStats = { images: 0, seconds: 0 };
+  /** Decode workers asked for (0: main thread). */
+  readonly workers: number;
+  private readonly workerUrl?: string | URL;
+  private readonly spec: TransformSpec | null | undefined;
+  private pool: DecodePool | null = null;
 
   constructor(readonly dataset: Dataset<Sample<X>>, opts: DataLoaderOptions = {}) {
     this.batchSize = opts.batchSize ?? 1;
@@ -86,6 +106,22 @@ export class DataLoader<X extends CollatableImage = HwcTensor> implements AsyncI
     this.shuffle = opts.shuffle ?? false;
     this.dropLast = opts.dropLast ?? false;
     this.seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+    this.workers = opts.workers ?? 0;
+    if (!(Number.isInteger(this.workers) && this.workers >= 0)) throw new Error(`DataLoader: workers must be a non-negative integer, got ${opts.workers}`);
+    this.workerUrl = opts.workerUrl;
+    const ds = dataset instanceof ImageListDataset ? dataset : undefined;
+    this.spec = ds ? (ds.transform ? transformSpec(ds.transform) : null) : undefined;
+  }
+
+  /** True when decode + transform run in worker threads (see `workers`). */
+  get offThread(): boolean {
+    return this.workers > 0 && this.spec !== undefined;
+  }
+
+  /** Terminates the decode workers (a later pass starts new ones). No-op without workers. */
+  close(): void {
+    this.pool?.close();
+    this.pool = null;
   }
 
   /** Batches per pass. */
@@ -108,15 +144,35 @@ export class DataLoader<X extends CollatableImage = HwcTensor> implements AsyncI
     return idx;
   }
 
+  /** The seed of {@link exampleRng}`(epoch, index)` (what a decode worker gets). */
+  exampleSeed(epoch: number, index: number): number {
+    return mix32(mix32(this.seed ^ 0x5bd1e995, epoch), index);
+  }
+
   /** The generator given to the dataset for example `index` in pass `epoch`. */
   exampleRng(epoch: number, index: number): Rng {
-    return new SeededRng(mix32(mix32(this.seed ^ 0x5bd1e995, epoch), index));
+    return new SeededRng(this.exampleSeed(epoch, index));
+  }
+
+  /** Example `i` through the decode workers: bytes read here, decode + transform there. */
+  private async getOffThread(i: number, epoch: number): Promise<Sample<X>> {
+    const ds = this.dataset as unknown as ImageListDataset<X>;
+    const bytes = await ds.readBytes(i);
+    this.pool ??= new DecodePool(this.workers, this.workerUrl);
+    const { path, label } = ds.samples[i];
+    try {
+      return { x: (await this.pool.run(bytes, this.spec!, this.exampleSeed(epoch, i))) as X, y: label };
+    } catch (e) {
+      throw new Error(`${ds.constructor.name}: cannot load ${path}: ${(e as Error).message}`);
+    }
   }
 
   /** Loads and collates the examples `indices` of pass `epoch` into one batch (the caller owns it). */
   async loadBatch(indices: readonly number[], epoch: number): Promise<Batch> {
     const t0 = now();
-    const samples = await Promise.all(indices.map((i) => this.dataset.get(i, this.exampleRng(epoch, i))));
+    const samples = await Promise.all(indices.map((i) => this.offThread
+      ? this.getOffThread(i, epoch)
+      : this.dataset.get(i, this.exampleRng(epoch, i))));
     const batch = collate(samples);
     this.stats.images += indices.length;
     this.stats.seconds += (now() - t0) / 1000;

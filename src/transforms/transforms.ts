@@ -370,7 +370,18 @@ export class ImageTransform implements Transform<ImageU8, HwcTensor> {
     return phase === 'train' ? this.train.apply(img, rng ?? this._rng) : this.val.apply(img);
   }
   /** The phase's pipeline as a transform (train uses `rng` or this transform's own generator). */
-  forPhase(phase: 'train' | 'val'): Transform<ImageU8, HwcTensor> {
-    return { apply: (img: ImageU8, rng?: Rng) => this.apply(img, rng, phase) };
+  forPhase(phase: 'train' | 'val'): ImageTransformPhase {
+    return new ImageTransformPhase(this, phase);
+  }
+}
+
+/**
+ * One phase of an {@link ImageTransform} as a one-argument transform (what `forPhase` returns);
+ * `transform` and `phase` are kept so that src/transforms/spec.ts can describe it to a decode worker.
+ */
+export class ImageTransformPhase implements Transform<ImageU8, HwcTensor> {
+  constructor(readonly transform: ImageTransform, readonly phase: 'train' | 'val') {}
+  apply(img: ImageU8, rng?: Rng): HwcTensor {
+    return this.transform.apply(img, rng, this.phase);
   }
 }
