@@ -63,6 +63,7 @@ program.command('train')
   .option('--sha256 <hex>', 'zoo models: expected SHA-256 of --pretrained')
   .option('--freeze', 'zoo models: freeze everything but the new head')
   .option('--size <n>', 'zoo models: input crop size', int('--size', 1), 224)
+  .option('--workers <n>', 'zoo models: decode workers per DataLoader (0: decode on the main thread)', int('--workers', 0), 0)
   .action(async (o, cmd) => {
     if (o.model !== 'lenet5') { await trainFolder(o, cmd); return; }
     await trainLenet(o);

@@ -9,6 +9,7 @@
  * best weights saved as .safetensors with PyTorch keys (classes in the metadata).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -36,6 +37,8 @@ export interface TrainFolderOptions {
   size: number;
   seed: number;
   progress?: boolean;
+  /** Decode workers per DataLoader (0: decode on the main thread). */
+  workers?: number;
 }
 
 /** Chapter defaults that replace the LeNet-5 command's defaults when those were not given. */
@@ -68,6 +71,12 @@ export async function trainFolder(o: TrainFolderOptions, cmd?: Command): Promise
   if (cmd && !given('data')) throw new Error('--data <dir> (with train/<class>/ and val/<class>/ image folders) is required with --model');
   const make = ZOO[o.model];
   if (!make) throw new Error(`unknown model '${o.model}' (choose one of lenet5, ${Object.keys(ZOO).join(', ')})`);
+  for (const phase of ['train', 'val']) {
+    const dir = join(o.data, phase);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new Error(`--data ${o.data}: no ${phase}/ folder (expected ${join(o.data, 'train', '<class>', '*.jpg')} and ${join(o.data, 'val', '<class>', '*.jpg')})`);
+    }
+  }
   const backend = await useBackend(o.backend);
 
   const transform = new ImageTransform(o.size, IMAGENET_MEAN, IMAGENET_STD);
@@ -95,13 +104,16 @@ export async function trainFolder(o: TrainFolderOptions, cmd?: Command): Promise
       `SGD lr ${lr} momentum ${momentum}, ${o.freeze ? 'trunk frozen' : 'all layers trained'} ` +
       `(${model.numParameters(true).toLocaleString('en-US')} trainable parameters)`);
 
-  const train = new DataLoader(trainSet, { batchSize, shuffle: true, seed: o.seed });
-  const val = new DataLoader(valSet, { batchSize });
+  const workers = o.workers ?? 0;
+  const train = new DataLoader(trainSet, { batchSize, shuffle: true, seed: o.seed, workers });
+  const val = new DataLoader(valSet, { batchSize, workers });
   const optimizer = tf.train.momentum(lr, momentum);
   const result = await trainModel(model, { train, val }, crossEntropyLoss, optimizer, epochs, { progress: o.progress || undefined });
   const trainImages = result.history.reduce((a, h) => a + h.train.numExamples, 0);
   const trainSeconds = result.history.reduce((a, h) => a + h.train.seconds, 0);
   console.log(`training throughput ${(trainImages / Math.max(trainSeconds, 1e-9)).toFixed(1)} images/s (incl. loading)`);
+  train.close();
+  val.close();
   await writeFile(out, stateDictToSafetensors(model, {
     model: o.model, classes: JSON.stringify(classes), input: `NHWC [N,${o.size},${o.size},3], (x/255 - mean)/std`,
     mean: JSON.stringify(IMAGENET_MEAN), std: JSON.stringify(IMAGENET_STD), epochs: String(epochs),
