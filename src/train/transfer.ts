@@ -4,14 +4,16 @@
  * and an optional SHA-256 check) or bytes.
  *
  * Node built-ins (`node:fs/promises`, `node:crypto`, `node:os`, `node:path`) are loaded lazily, so
- * this module bundles for browsers; there, only `Uint8Array` and URL sources work (no cache;
- * SHA-256 via WebCrypto).
+ * this module bundles for browsers; there, `Uint8Array` and URL sources work (relative URLs
+ * resolve against the page), cached in IndexedDB (src/worker/weights.ts's store, database
+ * `simdnet-weights`; SHA-256 via WebCrypto).
  */
 import type { AnyModule, LoadStateDictResult } from '../nn/module.js';
 import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { Sequential } from '../nn/container.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensorInput } from '../io/safetensors.js';
+import { readCachedWeights, storeCachedWeights } from '../worker/weights.js';
 
 /**
  * Freezes every parameter of `module` (PyTorch `for p in m.parameters(): p.requires_grad = False`,
@@ -79,12 +81,17 @@ export interface LoadPretrainedOptions {
   strict?: boolean;
   /** Skip the network and use only the cached copy (default false). */
   offline?: boolean;
+  /**
+   * Use the cache for URLs (default true): the file cache in Node, IndexedDB in browsers (key:
+   * the absolute URL; a cached copy whose SHA-256 differs from `sha256` is fetched again).
+   */
+  cache?: boolean;
   /** Keys to drop from the file before loading (e.g. `k => k.startsWith('fc.')` for another head). */
   exclude?: (key: string) => boolean;
 }
 
 export interface LoadPretrainedResult extends LoadStateDictResult {
-  /** Where the bytes came from: the file path, the cache path (URL), or 'bytes'. */
+  /** Where the bytes came from: the file path, the cache path (URL), `indexeddb:<url>` (browser cache), or 'bytes'. */
   path: string;
   /** Hex SHA-256 of the file. */
   sha256: string;
@@ -132,13 +139,14 @@ function isUrl(s: string | URL): boolean {
  * Resolves a pretrained-weights source to bytes: a `Uint8Array` as is; a file path read from disk;
  * an http(s) URL served from `cacheDir` when a copy is there (and matches `sha256`, if given),
  * else downloaded with `fetch`, checked, and written to the cache (atomically: temp file +
- * rename). Node needed for paths and the cache.
+ * rename). Node needed for paths. In a browser a URL (relative: against the page) is served from
+ * IndexedDB when cached there (and matching `sha256`), else fetched, checked and stored there.
  * @throws when the file is missing, when the URL cannot be fetched and no cached copy exists
  *   (the message names the URL, the cause and the cache path), or on a SHA-256 mismatch.
  */
 export async function fetchPretrained(
   source: string | URL | Uint8Array,
-  opts: Pick<LoadPretrainedOptions, 'sha256' | 'cacheDir' | 'offline'> = {},
+  opts: Pick<LoadPretrainedOptions, 'sha256' | 'cacheDir' | 'offline' | 'cache'> = {},
 ): Promise<{ bytes: Uint8Array; path: string; sha256: string; cached: boolean }> {
   const mods = await nodeMods();
   const want = opts.sha256?.toLowerCase();
@@ -148,6 +156,9 @@ export async function fetchPretrained(
     return got;
   };
   if (source instanceof Uint8Array) return { bytes: source, path: 'bytes', sha256: await check(source, 'the given bytes'), cached: false };
+  if (!mods && !isUrl(source) && typeof location !== 'undefined' && typeof location.href === 'string') {
+    source = new URL(String(source), location.href);  // browser: a relative URL
+  }
   if (!isUrl(source) || String(source).startsWith('file://')) {
     if (!mods) throw new Error('loadPretrained: file paths need Node.js; in a browser pass a URL or the bytes');
     const p = String(source).startsWith('file://') ? new URL(String(source)).pathname : String(source);
@@ -160,8 +171,21 @@ export async function fetchPretrained(
     return { bytes, path: p, sha256: await check(bytes, p), cached: false };
   }
   const url = String(source);
+  const useCache = opts.cache ?? true;
   let cachePath: string | undefined;
-  if (mods) {
+  let idbKey: string | undefined;
+  let stale = false; // a cached copy exists but its SHA-256 differs from opts.sha256
+  if (!mods && useCache && typeof indexedDB !== 'undefined') {
+    idbKey = url;
+    cachePath = `indexeddb:${url}`;
+    const bytes = await readCachedWeights(url);
+    if (bytes) {
+      const got = await sha256Hex(bytes, mods);
+      if (!want || got === want) return { bytes, path: cachePath, sha256: got, cached: true };
+      stale = true;
+    }
+  }
+  if (mods && useCache) {
     const dir = opts.cacheDir ?? (process.env.SIMDNET_HOME ? mods.path.join(process.env.SIMDNET_HOME, 'checkpoints') : mods.path.join(mods.os.homedir(), '.cache', 'simdnet', 'checkpoints'));
     const name = decodeURIComponent(new URL(url).pathname.split('/').filter(Boolean).pop() ?? '') || 'weights.safetensors';
     cachePath = mods.path.join(dir, name.replace(/[^\w.+-]/g, '_'));
@@ -169,11 +193,16 @@ export async function fetchPretrained(
       const bytes = new Uint8Array(await mods.fs.readFile(cachePath));
       const got = await sha256Hex(bytes, mods);
       if (!want || got === want) return { bytes, path: cachePath, sha256: got, cached: true };
+      stale = true;
     } catch {
       /* not cached */
     }
   }
-  if (opts.offline) throw new Error(`loadPretrained: offline and no cached copy of ${url} at ${cachePath}`);
+  if (opts.offline) {
+    throw new Error(stale
+      ? `loadPretrained: offline and the cached copy of ${url} at ${cachePath} does not match SHA-256 ${want}`
+      : `loadPretrained: offline and no cached copy of ${url}${cachePath ? ` at ${cachePath}` : ''}`);
+  }
   let bytes: Uint8Array;
   try {
     const res = await fetch(url);
@@ -184,6 +213,7 @@ export async function fetchPretrained(
     throw new Error(`loadPretrained: cannot fetch ${url} (${cause}) and no cached copy exists${cachePath ? ` at ${cachePath}` : ''}`);
   }
   const got = await check(bytes, url);
+  if (idbKey) await storeCachedWeights(idbKey, bytes);
   if (mods && cachePath) {
     await mods.fs.mkdir(mods.path.dirname(cachePath), { recursive: true });
     const tmp = `${cachePath}.${process.pid}.${Date.now()}.part`;

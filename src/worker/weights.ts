@@ -62,6 +62,26 @@ export async function clearWeightsCache(url?: string): Promise<void> {
  * @throws Error `fetching weights from <url> failed: HTTP 404 …` (or the network error), or
  *   the file-system error for file: URLs.
  */
+/**
+ * The cached bytes of `url` (absolute) from the IndexedDB weights cache, or `undefined` when not
+ * cached or where IndexedDB is missing or failing (Node, private mode).
+ */
+export async function readCachedWeights(url: string): Promise<Uint8Array | undefined> {
+  if (!hasIndexedDB()) return undefined;
+  const hit = await withStore('readonly', s => s.get(url)).catch(() => undefined);
+  return hit instanceof ArrayBuffer ? new Uint8Array(hit) : undefined;
+}
+
+/**
+ * Stores a copy of `bytes` as `url` (absolute) in the IndexedDB weights cache. Returns false
+ * where IndexedDB is missing or the write failed (quota, private mode); never throws.
+ */
+export async function storeCachedWeights(url: string, bytes: Uint8Array): Promise<boolean> {
+  if (!hasIndexedDB()) return false;
+  const copy = bytes.slice().buffer;
+  return withStore('readwrite', s => s.put(copy, url)).then(() => true, () => false);
+}
+
 export async function fetchWeights(url: string, opts: { cache?: boolean } = {}): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
   const useCache = opts.cache === true && hasIndexedDB() && !url.startsWith('blob:') && !url.startsWith('data:');
   if (useCache) {

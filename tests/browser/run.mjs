@@ -303,6 +303,38 @@ try {
     return `${truth} → ${rows.join(', ')}; timings for simd, webgl, cpu`;
   });
 
+  // data / transfer learning (issue #9): loadPretrained's IndexedDB cache and a File-list
+  // ImageFolder in the page, decoded with createImageBitmap, batched on the main thread and by a
+  // Web Worker (dist/simdnet.decode-worker.js). Self-contained: its own route, page and helpers.
+  await check('page: loadPretrained caches in IndexedDB (offline 2nd load, SHA-256); File-list ImageFolder + DataLoader worker', async () => {
+    const { buildDecodeWorker } = await import('../../scripts/build-decode-worker.mjs');
+    await buildDecodeWorker();
+    const { createHash } = await import('node:crypto');
+    routes['/pretrained/lenet5.safetensors'] = () => lenet.weights;
+    const sha256 = createHash('sha256').update(lenet.weights).digest('hex');
+    const p = await open('/tests/browser/harness.html');
+    await p.addScriptTag({ url: '/tests/browser/data_harness.js' });
+    const hits = () => server.hits.get('/pretrained/lenet5.safetensors') ?? 0;
+    const before = hits();
+    const w = await p.evaluate(a => dataHarness.pretrainedCache(a), { url: '/pretrained/lenet5.safetensors', sha256 });
+    const fetched = hits() - before;
+    const f = await p.evaluate(a => dataHarness.fileFolder(a), { workerUrl: '/dist/simdnet.decode-worker.js' });
+    const errors = p.errors;
+    await p.close();
+    assert(w.first.cached === false && w.second.cached === true && fetched === 2, `cached ${w.first.cached}/${w.second.cached}, fetched ${fetched}× (expected 2: first load, wrong-hash load)`);
+    assert(w.second.path === `indexeddb:${server.url}/pretrained/lenet5.safetensors` && w.first.sha256 === sha256 && w.second.sha256 === sha256, JSON.stringify(w));
+    assert(w.sums[0] === w.sums[1], `weights differ: ${w.sums}`);
+    assert(/offline and the cached copy .* does not match SHA-256 0{64}/.test(w.staleOffline ?? ''), `wrong sha256 offline: ${w.staleOffline}`);
+    assert(/SHA-256 mismatch for .*expected 0{64}, got [0-9a-f]{64}/.test(w.mismatch ?? ''), `wrong sha256: ${w.mismatch}`);
+    assert(JSON.stringify(f.classes) === '["cat","dog"]' && JSON.stringify(f.labels) === '[0,0,1,1]', `${f.classes} ${f.labels}`);
+    assert(JSON.stringify(f.paths) === '["pets/cat/sub/y.png","pets/cat/z.png","pets/dog/a.png","pets/dog/b.png"]', JSON.stringify(f.paths));
+    assert(f.browserDecoder && f.exact, `createImageBitmap decode of a PNG File is not exact (browser decoder ${f.browserDecoder})`);
+    assert(f.offThread && f.main.length === 2 && JSON.stringify(f.main) === JSON.stringify(f.worker), 'Web Worker batches differ from the main thread');
+    assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
+    return `fetched once, 2nd load offline from IndexedDB, wrong SHA-256 rejected (offline and refetched); ImageFolder.fromFiles classes [${f.classes}], ` +
+        `PNG decoded exactly, DataLoader batches identical with a Web Worker`;
+  });
+
   assert(main.errors.length === 0, `harness page errors: ${main.errors.join('; ')}`);
 } catch (e) {
   failed++;
