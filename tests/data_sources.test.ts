@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -206,6 +207,29 @@ test('DataLoader workers: custom transforms stay on the main thread; decode erro
   } finally {
     missing.close();
   }
+});
+
+test('plain Node package (dist/simdnet.node.cjs, no loader hooks): workers find dist/simdnet.decode-worker.cjs, same batches', () => {
+  const dir = mkdtempSync(join(process.cwd(), '.tmp-pkg-'));  // inside the package: `import 'simdnet'` self-resolves
+  const script = join(dir, 'use.mjs');
+  writeFileSync(script, `
+    import { data, transforms } from 'simdnet';
+    const t = new transforms.ImageTransform(5, [0.5, 0.5, 0.5], [0.2, 0.2, 0.2]).forPhase('train');
+    const run = async (workers) => {
+      const l = new data.DataLoader(new data.ImageFolder(${JSON.stringify(root)}, t), { batchSize: 3, shuffle: true, seed: 4, workers });
+      const out = [];
+      for await (const b of l) { out.push([...b.x.dataSync()].join(), [...b.y.dataSync()].join()); b.x.dispose(); b.y.dispose(); }
+      const off = l.offThread;
+      l.close();
+      return { off, out };
+    };
+    const a = await run(0), b = await run(2);
+    console.log(JSON.stringify({ off: [a.off, b.off], same: a.out.join(';') === b.out.join(';'), batches: a.out.length / 2 }));
+  `);
+  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  rmSync(dir, { recursive: true, force: true });
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout.trim().split('\n').pop()!), { off: [false, true], same: true, batches: 3 });
 });
 
 test.run();
