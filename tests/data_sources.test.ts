@@ -18,7 +18,10 @@ import { encodePng } from '../src/io/index.js';
 import { DataLoader, ImageFolder, ImageListDataset } from '../src/data/index.js';
 import { CenterCrop, Compose, ImageTransform, Normalize, RandomHorizontalFlip, RandomResizedCrop, ToTensor, transformFromSpec, transformSpec } from '../src/transforms/index.js';
 import { buildDecodeWorker } from '../scripts/build-decode-worker.mjs';
-import type { Batch } from '../src/train/index.js';
+import { loadPretrained, stateDictToSafetensors, type Batch } from '../src/train/index.js';
+import { lenet5 } from '../src/models/index.js';
+import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 
 const base = mkdtempSync(join(tmpdir(), 'simdnet-src-'));
 const root = join(base, 'flowers');
@@ -207,6 +210,31 @@ test('DataLoader workers: custom transforms stay on the main thread; decode erro
   } finally {
     missing.close();
   }
+});
+
+test('loadPretrained (Node): cache: false neither reads nor writes the cache; a stale cached copy is refetched, offline names it', async () => {
+  const src = lenet5({ seed: 3 });
+  const bytes = stateDictToSafetensors(src);
+  src.dispose();
+  writeFileSync(join(base, 'lenet5-test.safetensors'), bytes);
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const url = `${baseUrl}/lenet5-test.safetensors`, cacheDir = join(base, 'cache');
+  const m = lenet5({ initWeights: false });
+  const a = await loadPretrained(m, url, { cacheDir, cache: false, sha256: sha });
+  assert.equal([a.cached, a.path, existsSync(join(cacheDir, 'lenet5-test.safetensors'))], [false, url, false]);
+  const b = await loadPretrained(m, url, { cacheDir, sha256: sha });
+  assert.equal([b.cached, existsSync(b.path)], [false, true]);
+  writeFileSync(b.path, new Uint8Array([1, 2, 3]));  // a corrupted / outdated cached copy
+  try {
+    await loadPretrained(m, url, { cacheDir, sha256: sha, offline: true });
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, new RegExp(`offline and the cached copy of .*lenet5-test\\.safetensors at .*cache.*does not match SHA-256 ${sha}`));
+  }
+  const c = await loadPretrained(m, url, { cacheDir, sha256: sha });  // refetched, cache repaired
+  assert.equal([c.cached, c.sha256], [false, sha]);
+  assert.is((await loadPretrained(m, url, { cacheDir, sha256: sha, offline: true })).cached, true);
+  m.dispose();
 });
 
 test('plain Node package (dist/simdnet.node.cjs, no loader hooks): workers find dist/simdnet.decode-worker.cjs, same batches', () => {
