@@ -48,9 +48,10 @@ export interface LabelledFile {
 
 /**
  * A dataset over an explicit list of image files (the chapter's `make_datapath_list` + its
- * `HymenopteraDataset(file_list, transform, phase)`): `get(i)` reads `files[i].path`, decodes it
- * to RGB uint8 HWC (src/io `decodeImage`, PNG/JPEG) and applies `transform` (identity when
- * absent, giving the {@link ImageU8}). Node only (reads with `node:fs`).
+ * `HymenopteraDataset(file_list, transform, phase)`): `get(i)` reads entry i (its `file`, its URL
+ * by `fetch`, or its path from the Node file system; see {@link LabelledFile}), decodes it to RGB
+ * uint8 HWC (./sources.ts `decodeImageBytes`: src/io `decodeImage` in Node, `createImageBitmap`
+ * in browsers; PNG/JPEG) and applies `transform` (identity when absent, giving the {@link ImageU8}).
  * @throws (from get) when the file cannot be read or decoded; the error names the file.
  */
 export class ImageListDataset<X = ImageU8> implements Dataset<Sample<X>> {
