@@ -318,7 +318,7 @@ try {
     const before = hits();
     const w = await p.evaluate(a => dataHarness.pretrainedCache(a), { url: '/pretrained/lenet5.safetensors', sha256 });
     const fetched = hits() - before;
-    const f = await p.evaluate(a => dataHarness.fileFolder(a), { workerUrl: '/dist/simdnet.decode-worker.js' });
+    const f = await p.evaluate(a => dataHarness.fileFolder(a), {});  // default workerUrl: next to dist/simdnet.browser.js
     const errors = p.errors;
     await p.close();
     assert(w.first.cached === false && w.second.cached === true && fetched === 2, `cached ${w.first.cached}/${w.second.cached}, fetched ${fetched}× (expected 2: first load, wrong-hash load)`);
@@ -332,7 +332,7 @@ try {
     assert(f.offThread && f.main.length === 2 && JSON.stringify(f.main) === JSON.stringify(f.worker), 'Web Worker batches differ from the main thread');
     assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
     return `fetched once, 2nd load offline from IndexedDB, wrong SHA-256 rejected (offline and refetched); ImageFolder.fromFiles classes [${f.classes}], ` +
-        `PNG decoded exactly, DataLoader batches identical with a Web Worker`;
+        `PNG decoded exactly, DataLoader batches identical with a Web Worker (default script URL next to the bundle)`;
   });
 
   assert(main.errors.length === 0, `harness page errors: ${main.errors.join('; ')}`);
