@@ -17,6 +17,7 @@ import { parseSafetensors, serializeSafetensors } from '../src/io/safetensors.js
 import { resnet18 } from '../src/models/index.js';
 import { replaceHead } from '../src/train/index.js';
 import { seededStateDict } from './torch_weights';
+import { buildDecodeWorker } from '../scripts/build-decode-worker.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'simdnet-cli-train-'));
 const data = join(dir, 'data');
@@ -37,6 +38,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 test.before(async () => {
   await tf.setBackend('cpu');
+  await buildDecodeWorker();  // the CLI run below uses --workers 1
   const split = await loadFashionMnist('/usr/share/datasets/fashion-mnist', 'test');
   const count: Record<number, number> = { 1: 0, 7: 0 };
   for (let i = 0; i < split.n && (count[1] < 6 || count[7] < 6); i++) {
