@@ -18,3 +18,4 @@ export { conv2dGroups, type Conv2dGroupsOptions } from './conv_groups.js';
 export { interpolate, type InterpolateOptions } from './interpolate.js';
 export { roiAlign, roiPool, roiAlignImpl, roiPoolImpl, type RoiOptions } from './roi.js';
 export { torchPoolOutSize, torchPoolGeometry, type TorchPoolGeometry, type TorchPoolArgs } from './util.js';
+export { adaptiveMaxPool2d, spatialPyramidPool, flattenPyramid, type SpatialPyramidPoolOptions } from './adaptive_max_pool.js';
