@@ -95,6 +95,14 @@ test('adaptiveMaxPool2d: simd native = cpu composite on random shapes (C = 1, 5,
   assert.equal(Array.from(y), [5, 5]);
   const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
   assert.is(adaptiveMaxPool2d(x, [2, 2]), x, 'same size returns the input');
+  // NaN propagates (ATen: val > max || isnan(val)), in the SIMD lanes and the scalar tail; the
+  // gradient goes to the NaN's position (values checked with torch 1.13 by hand)
+  const xn = tf.tensor4d([1, NaN, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, NaN], [1, 3, 1, 5]);
+  const [yn, gn] = tf.tidy(() => [adaptiveMaxPool2d(xn, [1, 1]).dataSync(),
+    tf.grad((t: tf.Tensor) => tf.sum(adaptiveMaxPool2d(t, [1, 1])))(xn).dataSync()]);
+  assert.equal(Array.from(yn).map(String), ['11', 'NaN', '13', '14', 'NaN']);
+  assert.equal(Array.from(gn), [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1]);
+  xn.dispose();
   x.dispose();
 });
 
