@@ -324,7 +324,7 @@ CASES.push(
     },
   },
   {
-    name: 'cropAndResize+avgPool 1000 RoIs 7x7 x256', kind: 'kernel',
+    name: 'cropAndResize+avgPool 1000 RoIs x256', kind: 'kernel',
     note: 'the cropAndResize form of RoIAlign on every backend (simd has no native CropAndResize: it ' +
         'delegates to the tfjs cpu kernel)',
     setup() {
