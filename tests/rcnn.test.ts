@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomArray } from './helpers';
 import {
-  boxIou, detectionsFromScores, rcnnDetect, roiSpatialPyramidPool, slidingWindowProposals, sppNetDetect, warpRegions,
+  boxIou, detectionsFromScores, greedyMergeProposals, rcnnDetect, roiSpatialPyramidPool, slidingWindowProposals, sppNetDetect, warpRegions,
   type Detections,
 } from '../src/detection/index.js';
 import { AvgPool2d, Conv2d, Flatten, Linear, ReLU, Sequential } from '../src/nn/index.js';
@@ -145,6 +145,27 @@ for (const backend of ['simd', 'cpu']) {
     head.dispose();
   });
 }
+
+test('greedyMergeProposals (selective-search-like) proposes both objects; R-CNN on them finds them', async () => {
+  await tf.setBackend('simd');
+  const image = tf.tensor4d(sceneData(), [1, H, W, 3]);
+  const t0 = performance.now();
+  const boxes = greedyMergeProposals(image, { cellSize: 4 });
+  const ms = performance.now() - t0;
+  const k = boxes.length / 4;
+  const bestIou = (t: number[]) => Math.max(...boxIou(boxes, t));
+  console.log(`  greedy merge: ${k} proposals from ${24 * 32} cells in ${ms.toFixed(0)} ms; best IoU red ${bestIou(RED).toFixed(2)}, green ${bestIou(GREEN).toFixed(2)}`);
+  assert.ok(k > 10 && k < 24 * 32, `${k} proposals`);
+  assert.is(bestIou(RED), 1, 'the red box is a merged region');
+  assert.is(bestIou(GREEN), 1, 'the green box is a merged region');
+  assert.equal(Array.from(boxes.subarray(boxes.length - 4)), [0, 0, W, H], 'the last merge is the whole image');
+  const classifier = templateClassifier();
+  const det = rcnnDetect(image, { classifier, boxes, warpSize: 24, contextPadding: 4 });
+  assert.ok(boxIou(best(det, 1).box, RED)[0] > 0.5 && boxIou(best(det, 2).box, GREEN)[0] > 0.5);
+  assert.throws(() => greedyMergeProposals(image, { cellSize: 0 }), /cellSize must be an integer >= 1/);
+  image.dispose();
+  classifier.dispose();
+});
 
 test('R-CNN with a zoo classifier (resnet18, random weights, 3 classes) end to end', async () => {
   await tf.setBackend('simd');

@@ -5,8 +5,9 @@
  * R-CNN (Girshick et al., "Rich feature hierarchies for accurate object detection and semantic
  * segmentation", CVPR 2014), `rcnnDetect`:
  *   1. region proposals: `slidingWindowProposals` (multi-scale sliding windows: scales × aspect
- *      ratios × a stride relative to the window size; a documented stand-in for selective search,
- *      no region merging is done);
+ *      ratios × a stride relative to the window size, the default) or `greedyMergeProposals` (a
+ *      simplified selective search: hierarchical greedy merging of grid cells by colour, size and
+ *      fill similarity, every merged region's bounding box a proposal);
  *   2. each proposal is dilated so that, once warped, it has `contextPadding` pixels of image
  *      context on every side (the paper's p = 16 at 227 × 227), then warped anisotropically to a
  *      fixed size by bilinear sampling (`warpRegions`, one batched `tf.image.cropAndResize` per
@@ -109,6 +110,103 @@ export function slidingWindowProposals(imageSize: [number, number], options: Sli
         }
       }
     }
+  }
+  return Float32Array.from(out);
+}
+
+/** Options of `greedyMergeProposals`. */
+export interface GreedyMergeOptions {
+  /** Side of the initial square regions in pixels. Default 8. */
+  cellSize?: number;
+  /**
+   * Colour distance (Euclidean, in image units) at which colour similarity reaches 0:
+   * sim = max(0, 1 − ‖μa − μb‖ / colorScale). Default 0.5 (images in [0, 1]).
+   */
+  colorScale?: number;
+}
+
+/**
+ * Selective-search-like proposals (after Uijlings et al., "Selective Search for Object
+ * Recognition", IJCV 2013, as used by R-CNN), simplified: the initial regions are the cells of a
+ * `cellSize` grid (not Felzenszwalb–Huttenlocher segments), described by their mean colour; the
+ * two adjacent regions with the highest similarity = colour (1 − distance / colorScale, clamped
+ * at 0) + size (1 − (|a| + |b|) / |image|) + fill (1 − (|bbox(a ∪ b)| − |a| − |b|) / |image|) are
+ * merged, repeatedly, until one region is left (one strategy, one colour space, no texture term).
+ * Every merged region's bounding box is a proposal: small, uniform regions first, then larger
+ * ones. image [1, H, W, C] or [H, W, C] (read back to JS: this is a CPU algorithm). Returns
+ * Float32Array [K, 4] pixels, duplicates removed, in merge order.
+ * @throws for a bad image or cellSize.
+ */
+export function greedyMergeProposals(image: tf.Tensor, options: GreedyMergeOptions = {}): Float32Array {
+  const cs = options.cellSize ?? 8;
+  const scale = options.colorScale ?? 0.5;
+  if (!(Number.isInteger(cs) && cs >= 1)) throw new Error(`greedyMergeProposals: cellSize must be an integer >= 1, got ${cs}`);
+  if (!(scale > 0)) throw new Error(`greedyMergeProposals: colorScale must be > 0, got ${scale}`);
+  const img = oneImage('greedyMergeProposals', image);
+  const [, H, W, C] = img.shape;
+  const px = img.dataSync();
+  if (img !== image) img.dispose();
+  const gh = Math.ceil(H / cs), gw = Math.ceil(W / cs), n0 = gh * gw;
+  const total = H * W;
+  // regions: mean colour, pixel count, bbox; up to 2·n0 − 1 of them (cells, then merges)
+  const cap = 2 * n0;
+  const mean = new Float64Array(cap * C), size = new Float64Array(cap), box = new Float64Array(cap * 4);
+  const alive = new Uint8Array(cap);
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      const r = gy * gw + gx;
+      const x1 = gx * cs, y1 = gy * cs, x2 = Math.min(W, x1 + cs), y2 = Math.min(H, y1 + cs);
+      for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) for (let c = 0; c < C; c++) mean[r * C + c] += px[(y * W + x) * C + c];
+      size[r] = (x2 - x1) * (y2 - y1);
+      for (let c = 0; c < C; c++) mean[r * C + c] /= size[r];
+      box.set([x1, y1, x2, y2], r * 4);
+      alive[r] = 1;
+    }
+  }
+  const neighbours: Set<number>[] = Array.from({ length: cap }, () => new Set<number>());
+  for (let gy = 0; gy < gh; gy++) {
+    for (let gx = 0; gx < gw; gx++) {
+      const r = gy * gw + gx;
+      if (gx + 1 < gw) { neighbours[r].add(r + 1); neighbours[r + 1].add(r); }
+      if (gy + 1 < gh) { neighbours[r].add(r + gw); neighbours[r + gw].add(r); }
+    }
+  }
+  const similarity = (a: number, b: number) => {
+    let d = 0;
+    for (let c = 0; c < C; c++) d += (mean[a * C + c] - mean[b * C + c]) ** 2;
+    const bw = Math.max(box[a * 4 + 2], box[b * 4 + 2]) - Math.min(box[a * 4], box[b * 4]);
+    const bh = Math.max(box[a * 4 + 3], box[b * 4 + 3]) - Math.min(box[a * 4 + 1], box[b * 4 + 1]);
+    return Math.max(0, 1 - Math.sqrt(d) / scale) + (1 - (size[a] + size[b]) / total) + (1 - (bw * bh - size[a] - size[b]) / total);
+  };
+  // candidate pairs (a < b), rescanned for the best one per merge (regions: a few thousand at most)
+  let pa: number[] = [], pb: number[] = [], ps: number[] = [];
+  for (let a = 0; a < n0; a++) for (const b of neighbours[a]) if (a < b) { pa.push(a); pb.push(b); ps.push(similarity(a, b)); }
+  const out: number[] = [];
+  const seen = new Set<string>();
+  let next = n0;
+  while (pa.length > 0) {
+    let best = 0;
+    for (let i = 1; i < ps.length; i++) if (ps[i] > ps[best]) best = i;
+    const a = pa[best], b = pb[best], r = next++;
+    size[r] = size[a] + size[b];
+    for (let c = 0; c < C; c++) mean[r * C + c] = (mean[a * C + c] * size[a] + mean[b * C + c] * size[b]) / size[r];
+    box.set([Math.min(box[a * 4], box[b * 4]), Math.min(box[a * 4 + 1], box[b * 4 + 1]),
+      Math.max(box[a * 4 + 2], box[b * 4 + 2]), Math.max(box[a * 4 + 3], box[b * 4 + 3])], r * 4);
+    alive[a] = 0; alive[b] = 0; alive[r] = 1;
+    for (const m of [a, b]) {
+      for (const q of neighbours[m]) {
+        neighbours[q].delete(m);
+        if (q !== a && q !== b) { neighbours[q].add(r); neighbours[r].add(q); }
+      }
+    }
+    const key = Array.from(box.subarray(r * 4, r * 4 + 4)).join(',');
+    if (!seen.has(key)) { seen.add(key); out.push(...box.subarray(r * 4, r * 4 + 4)); }
+    const na: number[] = [], nb: number[] = [], ns: number[] = [];
+    for (let i = 0; i < pa.length; i++) {
+      if (alive[pa[i]] && alive[pb[i]]) { na.push(pa[i]); nb.push(pb[i]); ns.push(ps[i]); }
+    }
+    for (const q of neighbours[r]) { na.push(q); nb.push(r); ns.push(similarity(q, r)); }
+    pa = na; pb = nb; ps = ns;
   }
   return Float32Array.from(out);
 }
