@@ -272,8 +272,9 @@ function size2(v: number | [number, number], op: string): [number, number] {
  * [H, W, C]), optionally dilated for context, and resizes it anisotropically to size [h, w] by
  * bilinear sampling: one `tf.image.cropAndResize` call (any backend). The sampling grid runs from
  * the centre of the box's first pixel to the centre of its last one (the box's x1 and x2 − 1 in
- * pixel-index coordinates, i.e. cropAndResize's normalized x1 / (W − 1), (x2 − 1) / (W − 1)), so
- * a box of whole pixels is sampled exactly at its border pixels. Returns [K, h, w, C] float32.
+ * pixel-index coordinates, i.e. cropAndResize's normalized x1 / (W − 1), (x2 − 1) / (W − 1); a box
+ * under one pixel wide samples the column x1 only), so a box of whole pixels is sampled exactly at
+ * its border pixels. Returns [K, h, w, C] float32.
  * @throws for a bad image rank / batch, size, or contextPadding, and for degenerate boxes
  *   (non-finite, x2 <= x1 or y2 <= y1; the message names the proposal index).
  */
@@ -295,8 +296,8 @@ export function warpRegions(image: tf.Tensor, boxes: ArrayLike<number>, size: nu
     for (let i = 0; i < k; i++) {
       norm[i * 4] = b[i * 4 + 1] * sy;            // y1
       norm[i * 4 + 1] = b[i * 4] * sx;            // x1
-      norm[i * 4 + 2] = (b[i * 4 + 3] - 1) * sy;  // y2: centre of the last pixel row
-      norm[i * 4 + 3] = (b[i * 4 + 2] - 1) * sx;  // x2
+      norm[i * 4 + 2] = Math.max(b[i * 4 + 3] - 1, b[i * 4 + 1]) * sy;  // y2: centre of the last pixel row
+      norm[i * 4 + 3] = Math.max(b[i * 4 + 2] - 1, b[i * 4]) * sx;      // x2 (a box under 1 px: one column)
     }
     const x = img.dtype === 'float32' ? img : tf.cast(img, 'float32');
     return tf.image.cropAndResize(x, tf.tensor2d(norm, [k, 4]), tf.zeros([k], 'int32') as tf.Tensor1D,
