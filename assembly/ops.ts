@@ -86,3 +86,147 @@ export function adaptiveAvgPool2d(x: usize, y: usize, batch: i32, inH: i32, inW:
     }
   }
 }
+
+/**
+ * PyTorch `F.adaptive_max_pool2d(x, (outH, outW))` on NHWC: output (oh, ow) is the maximum over
+ * rows [floor(oh*inH/outH), ceil((oh+1)*inH/outH)) and columns likewise (the same bins as
+ * adaptiveAvgPool2d). NaN propagates (wasm f32x4.max, like ATen's `val > max || isnan(val)`);
+ * the only difference from ATen is the sign of a zero maximum when −0 and +0 tie.
+ * Source: aten/src/ATen/native/cpu/AdaptiveMaxPoolKernel.cpp.
+ *   x [batch, inH, inW, C] -> y [batch, outH, outW, C]; inH, inW, outH, outW >= 1, C >= 1.
+ */
+export function adaptiveMaxPool2d(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
+    outH: i32, outW: i32): void {
+  const pixel = <usize>C << 2;
+  const rowBytes = <usize>inW * pixel;
+  let out = y;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + <usize>b * <usize>inH * rowBytes;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = binStart(oh, inH, outH);
+      const nr = binEnd(oh, inH, outH) - h0;
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = binStart(ow, inW, outW);
+        const nc = binEnd(ow, inW, outW) - w0;
+        const first = xb + <usize>h0 * rowBytes + <usize>w0 * pixel;
+        let c = 0;
+        for (; c + 8 <= C; c += 8) {
+          let row = first + (<usize>c << 2);
+          let a0 = v128.load(row), a1 = v128.load(row, 16);
+          for (let i = 0; i < nr; i++) {
+            let p = row;
+            for (let j = 0; j < nc; j++) {
+              a0 = f32x4.max(a0, v128.load(p));
+              a1 = f32x4.max(a1, v128.load(p, 16));
+              p += pixel;
+            }
+            row += rowBytes;
+          }
+          const o = out + (<usize>c << 2);
+          v128.store(o, a0);
+          v128.store(o, a1, 16);
+        }
+        for (; c + 4 <= C; c += 4) {
+          let row = first + (<usize>c << 2);
+          let a = v128.load(row);
+          for (let i = 0; i < nr; i++) {
+            let p = row;
+            for (let j = 0; j < nc; j++) {
+              a = f32x4.max(a, v128.load(p));
+              p += pixel;
+            }
+            row += rowBytes;
+          }
+          v128.store(out + (<usize>c << 2), a);
+        }
+        for (; c < C; c++) {
+          let row = first + (<usize>c << 2);
+          let a = load<f32>(row);
+          for (let i = 0; i < nr; i++) {
+            let p = row;
+            for (let j = 0; j < nc; j++) {
+              const v = load<f32>(p);
+              if (v > a || v != v) a = v;
+              p += pixel;
+            }
+            row += rowBytes;
+          }
+          store<f32>(out + (<usize>c << 2), a);
+        }
+        out += pixel;
+      }
+    }
+  }
+}
+
+/**
+ * Gradient of adaptiveMaxPool2d: dx = 0, then for every output (b, oh, ow, c) the incoming
+ * gradient dy is added at the input position of that bin's maximum: the first maximum in
+ * row-major tap order (ATen's `val > max || isnan(val)`: the first of equal values wins, a NaN
+ * takes over; ATen's max_pool backward scatter-adds, so overlapping bins accumulate).
+ * The argmax is recomputed from x (no index tensor is kept by the forward pass).
+ * SIMD over channels: running max and its tap offset per lane, chosen with bitselect.
+ *   x [batch, inH, inW, C], dy [batch, outH, outW, C] -> dx [batch, inH, inW, C].
+ */
+export function adaptiveMaxPool2dGrad(x: usize, dy: usize, dx: usize, batch: i32, inH: i32, inW: i32, C: i32,
+    outH: i32, outW: i32): void {
+  const pixel = <usize>C << 2;
+  const rowBytes = <usize>inW * pixel;
+  memory.fill(dx, 0, <usize>batch * <usize>inH * rowBytes);
+  let g = dy;
+  for (let b = 0; b < batch; b++) {
+    const imgOff = <usize>b * <usize>inH * rowBytes;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = binStart(oh, inH, outH);
+      const nr = binEnd(oh, inH, outH) - h0;
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = binStart(ow, inW, outW);
+        const nc = binEnd(ow, inW, outW) - w0;
+        // byte offset (within the image) of the bin's first pixel
+        const firstOff = <i32>(<usize>h0 * rowBytes + <usize>w0 * pixel);
+        let c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const cOff = c << 2;
+          let m = v128.load(x + imgOff + <usize>(firstOff + cOff));
+          let mi = i32x4.splat(firstOff);
+          for (let i = 0; i < nr; i++) {
+            let off = firstOff + i * <i32>rowBytes;
+            for (let j = 0; j < nc; j++) {
+              const v = v128.load(x + imgOff + <usize>(off + cOff));
+              const take = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, take);
+              mi = v128.bitselect(i32x4.splat(off), mi, take);
+              off += <i32>pixel;
+            }
+          }
+          const gv = v128.load(g + (<usize>c << 2));
+          const base = dx + imgOff + <usize>cOff;
+          let p = base + <usize>i32x4.extract_lane(mi, 0);
+          store<f32>(p, load<f32>(p) + f32x4.extract_lane(gv, 0));
+          p = base + <usize>i32x4.extract_lane(mi, 1);
+          store<f32>(p, load<f32>(p, 4) + f32x4.extract_lane(gv, 1), 4);
+          p = base + <usize>i32x4.extract_lane(mi, 2);
+          store<f32>(p, load<f32>(p, 8) + f32x4.extract_lane(gv, 2), 8);
+          p = base + <usize>i32x4.extract_lane(mi, 3);
+          store<f32>(p, load<f32>(p, 12) + f32x4.extract_lane(gv, 3), 12);
+        }
+        for (; c < C; c++) {
+          const cOff = c << 2;
+          let m = load<f32>(x + imgOff + <usize>(firstOff + cOff));
+          let mi = firstOff;
+          for (let i = 0; i < nr; i++) {
+            let off = firstOff + i * <i32>rowBytes;
+            for (let j = 0; j < nc; j++) {
+              const v = load<f32>(x + imgOff + <usize>(off + cOff));
+              if (v > m || v != v) { m = v; mi = off; }
+              off += <i32>pixel;
+            }
+          }
+          const p = dx + imgOff + <usize>(mi + cOff);
+          store<f32>(p, load<f32>(p) + load<f32>(g + (<usize>c << 2)));
+        }
+        g += pixel;
+      }
+    }
+  }
+}

@@ -251,4 +251,28 @@ test('timing (printed, not asserted): roiAlign 1000 RoIs 7×7 over 256 channels,
   }
 });
 
+test('nms: high thresholds on dense near-duplicates = textbook greedy NMS; float32 fast sort = comparator sort (NaN, −0, ties)', () => {
+  for (const seed of [4, 5]) {
+    const n = 3000;
+    const r = randomArray(n * 6, 70 + seed);
+    const b = new Float32Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      // 60 objects, ~50 jittered detections each; every 113th box huge, every 211th inverted
+      const o = i % 60, ox = (o % 10) * 70, oy = Math.floor(o / 10) * 70, s = 20 + (o % 7) * 8;
+      const x1 = ox + r[i * 6] * 6, y1 = oy + r[i * 6 + 1] * 6;
+      const w = i % 113 === 0 ? 900 : s * (1 + 0.2 * r[i * 6 + 2]), h = s * (1 + 0.2 * r[i * 6 + 3]);
+      b.set(i % 211 === 0 ? [x1 + 5, y1, x1, y1 + h] : [x1, y1, x1 + w, y1 + h], i * 4);
+    }
+    const sc = Float32Array.from(r.subarray(n * 4, n * 5), (v) => Math.round(Math.abs(v) * 50) / 50);
+    for (const thr of [0.5, 0.7, 0.8, 0.95, 0.99, 1]) assert.equal(Array.from(nms(b, sc, thr)), naiveNms(b, sc, thr), `seed ${seed} thr ${thr}`);
+  }
+  // Float32Array scores take the key sort, plain arrays the comparator sort: same order
+  const boxes = new Float32Array(9 * 4);
+  for (let i = 0; i < 9; i++) boxes.set([i * 20, 0, i * 20 + 10, 10], i * 4);
+  const sc = [0.5, NaN, -0, 0, -1.5, 0.5, NaN, -Infinity, Infinity];
+  const keepF32 = Array.from(nms(boxes, Float32Array.from(sc), 0.5));
+  assert.equal(keepF32, Array.from(nms(boxes, sc, 0.5)));
+  assert.equal(keepF32, [1, 6, 8, 0, 5, 2, 3, 4, 7]);
+});
+
 test.run();

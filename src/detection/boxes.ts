@@ -47,6 +47,7 @@ export function boxIou(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array
  * kernel uses a stable descending sort: verified on tied scores with torchvision 0.14).
  */
 function orderByScore(scores: ArrayLike<number>, n: number): Int32Array {
+  if (scores instanceof Float32Array && n <= INDEX_SPAN) return orderByScoreF32(scores, n);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   // NaN scores: torch's descending sort puts NaN first; keep that (NaN treated as +inf-above).
@@ -60,13 +61,42 @@ function orderByScore(scores: ArrayLike<number>, n: number): Int32Array {
   return order;
 }
 
+const INDEX_SPAN = 2 ** 21;
+const keyView = new DataView(new ArrayBuffer(4));
+
+/**
+ * orderByScore for float32 scores, by one native numeric sort of Float64Array keys
+ * (descending-score rank · 2^21 + index, exact below 2^53) instead of a comparator sort: the rank
+ * is the float32 bit pattern mapped to an order-preserving unsigned key and reversed; −0 counts as
+ * +0 and every NaN as above +∞ (first, as torch's descending sort), ties keep the lower index.
+ */
+function orderByScoreF32(scores: Float32Array, n: number): Int32Array {
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = scores[i];
+    let rank: number;
+    if (s !== s) rank = 0;
+    else {
+      keyView.setFloat32(0, s + 0);  // −0 + 0 = +0
+      const u = keyView.getUint32(0);
+      const asc = u >= 0x80000000 ? 0xffffffff - u : u + 0x80000000;  // ascending in s
+      rank = 0xffffffff - asc + 1;  // descending, 0 reserved for NaN
+    }
+    keys[i] = rank * INDEX_SPAN + i;
+  }
+  keys.sort();
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = keys[i] % INDEX_SPAN;
+  return order;
+}
+
 /**
  * Greedy non-maximum suppression. boxes: Float32Array [N, 4] (x1, y1, x2, y2) pixels, scores
  * [N]. Visits boxes by score descending (stable: equal scores keep the lower index first), keeps
  * a box unless an already kept box overlaps it with IoU > iouThreshold (strictly greater).
  * Areas (x2−x1)·(y2−y1), no +1. Returns the kept indices (Int32Array), by score descending.
- * Precomputed areas; for thresholds >= 0 a uniform grid limits the IoU tests to boxes that can
- * intersect (5,000 boxes in a few ms), otherwise O(N·K) for K kept boxes. Mirrors `torchvision.ops.nms` (CPU kernel).
+ * Precomputed areas; for thresholds >= 0 a grid limits the IoU tests to kept boxes that can reach
+ * IoU > threshold (see greedyGrid), otherwise O(N·K) for K kept boxes. Mirrors `torchvision.ops.nms` (CPU kernel).
  * @throws when the lengths disagree or boxes is not N·4 long.
  */
 export function nms(boxes: ArrayLike<number>, scores: ArrayLike<number>, iouThreshold: number): Int32Array {
@@ -114,65 +144,101 @@ function greedyLinear(x1: Float32Array, y1: Float32Array, x2: Float32Array, y2: 
 }
 
 /**
- * The same greedy pass for thr >= 0, where only boxes with a positive intersection can suppress
- * each other: kept boxes are bucketed in a uniform grid (cells of the mean box size, at most
- * 256 × 256 over the boxes' extent; boxes spanning more than 36 cells go to a list every box checks), and each box is checked only
- * against the kept boxes of the cells it touches. Whether a box is suppressed does not depend on
- * the order the kept boxes are checked in, so the result equals greedyLinear's exactly.
+ * The same greedy pass for thr >= 0, with a grid that only offers a box the kept boxes that can
+ * reach IoU > thr with it. For boxes A, B of positive size, IoU > t implies (t >= 0):
+ *   inter > t·union >= t·wA·hA and inter <= iw·hA, so the x-overlap iw > t·max(wA, wB); and
+ *   iw <= w_first − d with d = |x1A − x1B| (w_first: the box that starts first), so
+ *   d < (1 − t)·max(wA, wB); likewise along y.
+ * Kept boxes are linked into the grid cell of their top-left corner (one cell each: no duplicate
+ * visits); a box looks at the cells whose corners lie within (1 − t')·max(its size, the largest
+ * grid box size) of its own corner, t' = t − 1e-4 (a margin for float32 rounding of the exact
+ * test). Cell side ≈ (1 − t)·largest size (at most 256 cells per side), so a high threshold
+ * looks at a small neighbourhood (IoU 0.7: corners within 0.3 box sizes), a low one at about the
+ * boxes that intersect. Boxes more than 4× the mean size (or with infinite corners) are kept in a
+ * separate list that every box checks, so one huge box does not widen every query. Boxes with a
+ * NaN corner or without positive width and height cannot reach IoU > t >= 0 with anything
+ * (their intersection is 0 or NaN): never suppressed, never suppressing.
+ * Before the exact float32 IoU, two cheaper exact rejections: no positive intersection, and an
+ * area ratio min/max <= t' (IoU <= inter / max area <= min / max area).
+ * Whether a box is suppressed does not depend on the order in which the kept boxes are checked,
+ * so the result equals greedyLinear's exactly. Allocation-free inside the loop (flat Int32Array
+ * linked lists: head per cell, next per box).
  */
 function greedyGrid(x1: Float32Array, y1: Float32Array, x2: Float32Array, y2: Float32Array, area: Float32Array,
     thr: number, keptPos: Int32Array): number {
   const n = x1.length;
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let k = 0; k < n; k++) {
-    if (Number.isFinite(x1[k])) minX = Math.min(minX, x1[k]);
-    if (Number.isFinite(y1[k])) minY = Math.min(minY, y1[k]);
-    if (Number.isFinite(x2[k])) maxX = Math.max(maxX, x2[k]);
-    if (Number.isFinite(y2[k])) maxY = Math.max(maxY, y2[k]);
-  }
-  if (!(maxX > minX && maxY > minY)) return greedyLinear(x1, y1, x2, y2, area, thr, keptPos);
-  // Cells about the mean box size (so a typical box touches 1-4 cells), at most 256 per side.
+  // Mean size of the regular (finite, positive) boxes; their extent.
   let sw = 0, sh = 0, m = 0;
   for (let k = 0; k < n; k++) {
     const w = x2[k] - x1[k], h = y2[k] - y1[k];
     if (w > 0 && h > 0 && w < Infinity && h < Infinity) { sw += w; sh += h; m++; }
   }
-  const cw = Math.max(m > 0 ? sw / m : 0, (maxX - minX) / 256), ch = Math.max(m > 0 ? sh / m : 0, (maxY - minY) / 256);
-  const gx = Math.max(1, Math.ceil((maxX - minX) / cw)), gy = Math.max(1, Math.ceil((maxY - minY) / ch));
-  const cell = (v: number, lo: number, size: number, g: number) => Math.min(Math.max(Math.floor((v - lo) / size), 0), g - 1);
-  const cells: number[][] = Array.from({ length: gx * gy }, () => []);
-  const big: number[] = [];
-  const seen = new Int32Array(n).fill(-1);
+  if (m === 0) return greedyLinear(x1, y1, x2, y2, area, thr, keptPos);
+  const bigW = 4 * sw / m, bigH = 4 * sh / m;
+  // 0: regular grid box, 1: big (separate list), 2: inert (NaN or non-positive size)
+  const kind = new Uint8Array(n);
+  let maxW = 0, maxH = 0, minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let k = 0; k < n; k++) {
+    const w = x2[k] - x1[k], h = y2[k] - y1[k];
+    if (!(w > 0 && h > 0)) { kind[k] = 2; continue; }  // also NaN
+    if (!(w <= bigW && h <= bigH)) { kind[k] = 1; continue; }  // also infinite
+    maxW = Math.max(maxW, w); maxH = Math.max(maxH, h);
+    minX = Math.min(minX, x1[k]); maxX = Math.max(maxX, x1[k]);
+    minY = Math.min(minY, y1[k]); maxY = Math.max(maxY, y1[k]);
+  }
+  const reach = 1 - thr + 1e-4;  // (1 − t') of the bound above
+  const gx = Math.max(1, Math.min(256, Math.ceil((maxX - minX) / (reach * maxW)) || 1));
+  const gy = Math.max(1, Math.min(256, Math.ceil((maxY - minY) / (reach * maxH)) || 1));
+  const cw = (maxX - minX) / gx || 1, ch = (maxY - minY) / gy || 1;
+  const head = new Int32Array(gx * gy).fill(-1);
+  const next = new Int32Array(n);
+  const big = new Int32Array(n);
+  let nBig = 0;
+  const ratio = Math.max(thr - 1e-4, 0);  // area-ratio reject at or below this
   let nk = 0;
   for (let k = 0; k < n; k++) {
-    const cx0 = cell(x1[k], minX, cw, gx), cx1 = cell(x2[k], minX, cw, gx);
-    const cy0 = cell(y1[k], minY, ch, gy), cy1 = cell(y2[k], minY, ch, gy);
-    // NaN corners give NaN ranges: no cells, and such a box can neither suppress nor be suppressed.
-    const isBig = (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 36;
-    const kx1 = x1[k], ky1 = y1[k], kx2 = x2[k], ky2 = y2[k];
+    const kk = kind[k];
+    if (kk === 2) { keptPos[nk++] = k; continue; }
+    const kx1 = x1[k], ky1 = y1[k], kx2 = x2[k], ky2 = y2[k], ka = area[k];
     let suppressed = false;
-    for (let t = 0; t < big.length && !suppressed; t++) suppressed = overlaps(x1, y1, x2, y2, area, k, big[t], thr);
-    if (isBig) {
-      for (let t = 0; t < nk && !suppressed; t++) suppressed = overlaps(x1, y1, x2, y2, area, k, keptPos[t], thr);
-    } else {
-      for (let cy = cy0; cy <= cy1 && !suppressed; cy++) {
-        for (let cx = cx0; cx <= cx1 && !suppressed; cx++) {
-          const list = cells[cy * gx + cx];
-          for (let t = 0; t < list.length && !suppressed; t++) {
-            const j = list[t];
-            if (seen[j] === k) continue;  // already tested via another cell
-            seen[j] = k;
+    for (let t = 0; t < nBig && !suppressed; t++) suppressed = overlaps(x1, y1, x2, y2, area, k, big[t], thr);
+    if (!suppressed && maxW > 0) {
+      const rx = reach * Math.max(kx2 - kx1, maxW), ry = reach * Math.max(ky2 - ky1, maxH);
+      // cell range of corners within (rx, ry) of this corner (empty when beyond the grid)
+      const ax0 = Math.max(Math.floor((kx1 - rx - minX) / cw), 0), ax1 = Math.min(Math.floor((kx1 + rx - minX) / cw), gx - 1);
+      const ay0 = Math.max(Math.floor((ky1 - ry - minY) / ch), 0), ay1 = Math.min(Math.floor((ky1 + ry - minY) / ch), gy - 1);
+      // cells nearest to the box's own cell first (an early suppressor ends the search sooner)
+      const oy = Math.min(Math.max(Math.floor((ky1 - minY) / ch), ay0), ay1), ox = Math.min(Math.max(Math.floor((kx1 - minX) / cw), ax0), ax1);
+      const ny = 2 * Math.max(oy - ay0, ay1 - oy) + 1, nx = 2 * Math.max(ox - ax0, ax1 - ox) + 1;
+      for (let a = 0; a < ny && !suppressed; a++) {
+        const cy = oy + ((a & 1) !== 0 ? -((a + 1) >> 1) : a >> 1);
+        if (cy < ay0 || cy > ay1) continue;
+        for (let b = 0; b < nx; b++) {
+          const cx = ox + ((b & 1) !== 0 ? -((b + 1) >> 1) : b >> 1);
+          if (cx < ax0 || cx > ax1) continue;
+          let j = head[cy * gx + cx];
+          for (; j >= 0; j = next[j]) {
+            const jx1 = x1[j], jy1 = y1[j], jx2 = x2[j], jy2 = y2[j];
             // exact reject: no positive intersection (float a − b > 0 iff a > b)
-            if (!(x1[j] < kx2 && kx1 < x2[j] && y1[j] < ky2 && ky1 < y2[j])) continue;
-            suppressed = overlaps(x1, y1, x2, y2, area, k, j, thr);
+            if (!(jx1 < kx2 && kx1 < jx2 && jy1 < ky2 && ky1 < jy2)) continue;
+            const ja = area[j];
+            if (ka < ja ? ka <= ratio * ja : ja <= ratio * ka) continue;
+            const w = f(Math.min(kx2, jx2) - Math.max(kx1, jx1));
+            const h = f(Math.min(ky2, jy2) - Math.max(ky1, jy1));
+            const inter = f(w * h);
+            if (f(inter / f(f(ka + ja) - inter)) > thr) break;
           }
+          if (j >= 0) { suppressed = true; break; }
         }
       }
     }
     if (suppressed) continue;
     keptPos[nk++] = k;
-    if (isBig) big.push(k);
-    else for (let cy = cy0; cy <= cy1; cy++) for (let cx = cx0; cx <= cx1; cx++) cells[cy * gx + cx].push(k);
+    if (kk === 1) big[nBig++] = k;
+    else {
+      const c = Math.min(Math.floor((kx1 - minX) / cw), gx - 1) + gx * Math.min(Math.floor((ky1 - minY) / ch), gy - 1);
+      next[k] = head[c]; head[c] = k;
+    }
   }
   return nk;
 }

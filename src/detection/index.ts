@@ -6,3 +6,7 @@ export { boxIou, nms, batchedNms, clipBoxesToImage, removeSmallBoxes, BoxCoder, 
 export { roiAlign, roiPool, type RoiOptions } from '../ops/roi.js';
 export { FeaturePyramidNetwork, ResNetBody, BackboneWithFPN, type FeatureMaps } from './fpn.js';
 export { RPNHead, RegionProposalNetwork, batchedNmsTorchvision, type RpnHeadOutput, type RpnOptions, type Proposals } from './rpn.js';
+export {
+  slidingWindowProposals, greedyMergeProposals, type GreedyMergeOptions, warpRegions, dilateForContext, detectionsFromScores, rcnnDetect, roiSpatialPyramidPool, sppNetDetect,
+  type Net, type Detections, type SlidingWindowOptions, type WarpOptions, type PostprocessOptions, type RcnnOptions, type RoiSppOptions, type SppNetOptions,
+} from './rcnn.js';

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
 import { expect4D } from './utils.js';
 import { adaptiveAvgPool2d, type AdaptiveSize } from '../ops/index.js';
+import { adaptiveMaxPool2d, spatialPyramidPool, sppLevels } from '../ops/adaptive_max_pool.js';
 
 /**
  * `AdaptiveAvgPool2d(outputSize)`: NHWC [N, H, W, C] -> [N, outH, outW, C]. `outputSize` is a
@@ -34,5 +35,68 @@ export class AdaptiveAvgPool2d extends Module {
   override extraRepr(): string {
     const s = this.outputSize;
     return `output_size=${typeof s === 'number' ? s : `(${s.map((v) => (v === null ? 'None' : v)).join(', ')})`}`;
+  }
+}
+
+/**
+ * `AdaptiveMaxPool2d(outputSize)` (torch.nn.AdaptiveMaxPool2d, values only: `return_indices` is
+ * not offered): NHWC [N, H, W, C] -> [N, outH, outW, C], computed by src/ops
+ * `adaptiveMaxPool2d` (PyTorch's bins for any sizes). `outputSize` is a number (square) or
+ * [h, w], where null keeps that input dimension. No parameters.
+ * @throws for a bad outputSize (constructor), a non-rank-4 input (forward).
+ */
+export class AdaptiveMaxPool2d extends Module {
+  readonly outputSize: AdaptiveSize;
+
+  constructor(outputSize: AdaptiveSize) {
+    super();
+    const s = typeof outputSize === 'number' ? [outputSize] : outputSize;
+    if (!Array.isArray(s) || (Array.isArray(outputSize) && outputSize.length !== 2) ||
+        !s.every((v) => v === null || (Number.isInteger(v) && (v as number) >= 1))) {
+      throw new Error(`AdaptiveMaxPool2d: outputSize must be an integer >= 1 or [h, w] (null keeps the input size), got ${JSON.stringify(outputSize)}`);
+    }
+    this.outputSize = Array.isArray(outputSize) ? [outputSize[0], outputSize[1]] : outputSize;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return adaptiveMaxPool2d(expect4D(x, 'AdaptiveMaxPool2d'), this.outputSize);
+  }
+
+  override extraRepr(): string {
+    const s = this.outputSize;
+    return `output_size=${typeof s === 'number' ? s : `(${s.map((v) => (v === null ? 'None' : v)).join(', ')})`}`;
+  }
+}
+
+/**
+ * `SpatialPyramidPooling(levels = [1, 2, 4], pool = 'max')`: the SPP layer of SPP-net (He et al.
+ * 2014), NHWC [N, H, W, C] of any H, W -> [N, C·Σ l²], per level l an l×l adaptive max (or avg)
+ * pooling flattened in PyTorch's NCHW order, levels concatenated (src/ops `spatialPyramidPool`).
+ * PyTorch has no built-in SPP module; this equals the usual one,
+ * `torch.cat([F.adaptive_max_pool2d(x, l).view(N, -1) for l in levels], 1)`. No parameters.
+ * @throws for bad levels / pool (constructor), a non-rank-4 input (forward).
+ */
+export class SpatialPyramidPooling extends Module {
+  readonly levels: number[];
+  readonly pool: 'max' | 'avg';
+
+  constructor(levels: number[] = [1, 2, 4], pool: 'max' | 'avg' = 'max') {
+    super();
+    this.levels = sppLevels(levels, 'SpatialPyramidPooling');
+    if (pool !== 'max' && pool !== 'avg') throw new Error(`SpatialPyramidPooling: pool must be 'max' or 'avg', got ${JSON.stringify(pool)}`);
+    this.pool = pool;
+  }
+
+  /** Length of the output vector for C input channels: C·Σ l². */
+  outputFeatures(channels: number): number {
+    return channels * this.levels.reduce((a, l) => a + l * l, 0);
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return spatialPyramidPool(expect4D(x, 'SpatialPyramidPooling'), { levels: this.levels, pool: this.pool });
+  }
+
+  override extraRepr(): string {
+    return `levels=(${this.levels.join(', ')}), pool=${this.pool}`;
   }
 }

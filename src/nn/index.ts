@@ -52,3 +52,4 @@ export {
   defaultBias,
   leakyReluGain,
 } from './init.js';
+export { AdaptiveMaxPool2d, SpatialPyramidPooling } from './adaptive.js';
