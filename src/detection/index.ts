@@ -6,3 +6,8 @@ export { boxIou, nms, batchedNms, clipBoxesToImage, removeSmallBoxes, BoxCoder, 
 export { roiAlign, roiPool, type RoiOptions } from '../ops/roi.js';
 export { FeaturePyramidNetwork, ResNetBody, BackboneWithFPN, type FeatureMaps } from './fpn.js';
 export { RPNHead, RegionProposalNetwork, batchedNmsTorchvision, type RpnHeadOutput, type RpnOptions, type Proposals } from './rpn.js';
+export {
+  MultiScaleRoIAlign, TwoMLPHead, FastRCNNPredictor, RoIHeads, inferScale, mapLevels,
+  type Detection, type BoxPredictions, type RoIHeadsOptions, type RoIHeadsInput, type MultiScaleRoIAlignInput,
+} from './roi_heads.js';
+export { GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList } from './transform.js';
