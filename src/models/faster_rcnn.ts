@@ -13,7 +13,7 @@
  * input-image pixels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Module, type LoadStateDictOptions, type LoadStateDictResult, type StateDictLike, type TensorData } from '../nn/index.js';
+import { Module, releaseFolded, type LoadStateDictOptions, type LoadStateDictResult, type StateDictLike, type TensorData } from '../nn/index.js';
 import { BackboneWithFPN } from '../detection/fpn.js';
 import { RegionProposalNetwork } from '../detection/rpn.js';
 import { FastRCNNPredictor, MultiScaleRoIAlign, RoIHeads, TwoMLPHead, type Detection } from '../detection/roi_heads.js';
@@ -106,6 +106,12 @@ export class FasterRCNN extends Module<tf.Tensor | tf.Tensor[], Detection[]> {
     }
     const res = super.loadStateDict(given, opts);
     return { missingKeys: res.missingKeys, unexpectedKeys: res.unexpectedKeys.filter((k) => !added.includes(k)) };
+  }
+
+  /** Disposes every parameter and buffer and the backbone's folded-BN cache. */
+  override dispose(): void {
+    releaseFolded(this);
+    super.dispose();
   }
 }
 
