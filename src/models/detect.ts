@@ -165,7 +165,7 @@ export interface DrawBoxesOptions {
 /**
  * PNG bytes of `image` with one rectangle per detection (colour by label) and a filled label tag
  * "name score" (score with 2 decimals) above the box's top-left corner (inside it when there is
- * no room above). `detections`: {@link DetectedObject}s or a raw {@link Detection} (boxes [N, 4]
+ * no room above; moved left when it would run past the right edge). `detections`: {@link DetectedObject}s or a raw {@link Detection} (boxes [N, 4]
  * in image pixels). Grey (1-channel) and RGBA images are drawn on as RGB.
  * @throws for an image that is not 1, 3 or 4 channels or a Detection with inconsistent lengths.
  */
@@ -205,9 +205,10 @@ export function drawBoxesPng(image: ImageU8, detections: readonly DetectedObject
     const text = `${o.name || names[o.label] || `class ${o.label}`} ${o.score.toFixed(2)}`;
     const th = 7 * fs + 2, tw = textWidth(text, fs) + 2;
     const ty = y1 - th >= 0 ? y1 - th : y1;
-    fillRect(rgb, width, height, x1, ty, tw, th, colour);
+    const tx = Math.max(0, Math.min(x1, width - tw));  // keep the tag inside the image when it can be
+    fillRect(rgb, width, height, tx, ty, tw, th, colour);
     const dark = colour[0] * 0.299 + colour[1] * 0.587 + colour[2] * 0.114 > 150;
-    drawText(rgb, width, height, text, x1 + 1, ty + 1, dark ? [0, 0, 0] : [255, 255, 255], fs);
+    drawText(rgb, width, height, text, tx + 1, ty + 1, dark ? [0, 0, 0] : [255, 255, 255], fs);
   }
   return encodePng(width, height, rgb);
 }
