@@ -191,6 +191,9 @@ test('box head on torch\'s proposals: levels, pooled RoIs, class logits and box 
     console.log(`  proposals ${ePr.toExponential(1)} × side; box head on ${props.length / 4} torch proposals: pooled ${ep.toExponential(1)}, logits ${el.toExponential(1)}, codes ${ec.toExponential(1)} (max |err| / max |value|; ${Date.now() - t0} ms)`);
     assert.ok(el <= 1e-4, `class logits max |err| ${el} × scale`);
     assert.ok(ec <= 1e-4, `box regression max |err| ${ec} × scale`);
+    // no proposals: empty detections, no kernel trouble
+    const [none] = rh.detect({ features: input.features, proposals: [new Float32Array(0)], imageShapes: [imageSize] });
+    assert.equal([none.boxes.length, none.scores.length, none.labels.length], [0, 0, 0]);
   } finally {
     tf.dispose([x, ...feats]);
   }

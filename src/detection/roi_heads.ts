@@ -57,7 +57,9 @@ export function mapLevels(boxes: ArrayLike<number>, kMin: number, kMax: number, 
     const area = f(f(boxes[i * 4 + 2] - boxes[i * 4]) * f(boxes[i * 4 + 3] - boxes[i * 4 + 1]));
     const s = f(Math.sqrt(area));
     const lvl = Math.floor(f(f(canonicalLevel + f(Math.log2(f(s / s0)))) + e));
-    // NaN (negative area) goes to the first level, as torch's clamp + int cast does not define it.
+    // A zero-area box gives log2(0) = -inf: the first level, as torch. A negative area (an inverted
+    // box) gives NaN, which torch casts to an undefined level; here the first level (roiAlign then
+    // rejects the inverted box with an error).
     out[i] = (Number.isNaN(lvl) ? kMin : Math.min(Math.max(lvl, kMin), kMax)) - kMin;
   }
   return out;
