@@ -171,6 +171,31 @@ function model(name: string, factory: string, input: number[], cpuSlow: boolean)
   };
 }
 
+/**
+ * Faster R-CNN R50-FPN (src/models/faster_rcnn.ts) on one size×size image in [0, 1): torchvision's
+ * initialization (seed 1), min/max size = the input size (no resize), eval mode. The model returns
+ * detections as typed arrays, so the timed call returns their count as a scalar tensor. Everything
+ * after the heads (proposal filtering, NMS, postprocess) runs in JS on every backend.
+ */
+function fasterRcnn(name: string, size: number): BenchCase {
+  return {
+    name, kind: 'model', cpuSlow: true,
+    note: 'Faster R-CNN: torchvision init (seed 1), no resize; the box head runs on the RPN\'s proposals (1000 at most)',
+    setup() {
+      if (modelsError !== null) return `src/models/index.ts failed to load: ${modelsError}`;
+      type Det = { eval(): Det; forward(x: tf.Tensor[]): { scores: Float32Array }[]; dispose(): void };
+      const make = models.fasterrcnn_resnet50_fpn as ((o: object) => Det) | undefined;
+      if (typeof make !== 'function') return 'src/models/index.ts does not export fasterrcnn_resnet50_fpn() (yet)';
+      const net = make({ seed: 1, initWeights: true, minSize: size, maxSize: size }).eval();
+      const x = tf.tensor(values(size * size * 3, 3, 0), [size, size, 3]);
+      return {
+        run: () => tf.tidy(() => tf.scalar(net.forward([x])[0].scores.length)),
+        dispose: () => { net.dispose(); x.dispose(); },
+      };
+    },
+  };
+}
+
 // ---- the table ---------------------------------------------------------------------------------
 
 const atrous = (rate: number, hw: number) =>
@@ -218,6 +243,7 @@ export const CASES: BenchCase[] = [
   model('ResNet-18 224x224 batch 1', 'resnet18', [1, 224, 224, 3], true),
   model('ResNet-50 224x224 batch 1', 'resnet50', [1, 224, 224, 3], true),
   model('VGG-16 224x224 batch 1', 'vgg16', [1, 224, 224, 3], true),
+  fasterRcnn('Faster R-CNN R50-FPN 512x512', 512),
 ];
 
 // ---- FLOP counting for models ------------------------------------------------------------------

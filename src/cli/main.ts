@@ -4,6 +4,7 @@
  *   simdnet train    [--data /usr/share/datasets/fashion-mnist] [--epochs 20] [--out f] …
  *   simdnet train    --model resnet18 --data <image folder> [--pretrained f] [--freeze] [--epochs N] [--out f]
  *   simdnet segment  --model deeplabv3_resnet50 --weights f.safetensors image.jpg [--out mask.png] [--overlay f]
+ *   simdnet detect   --model fasterrcnn_resnet50_fpn --weights f.safetensors image.jpg [--out boxes.png] [--score-threshold 0.5]
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { classifyFashion, DEFAULT_WEIGHTS } from './lenet_job';
@@ -11,6 +12,7 @@ import { trainLenet } from './train_lenet';
 import { trainFolder } from './train_folder';
 import { classifyWithZoo, ZOO } from './zoo_job';
 import { segmentImageFile, SEG_ZOO } from './segment_job';
+import { detectImageFile, DET_ZOO } from './detect_job';
 
 /** commander argument parsers that reject what the job cannot use, naming the option. */
 const int = (name: string, min: number) => (v: string): number => {
@@ -80,6 +82,19 @@ program.command('segment')
   .option('--size <n>', 'shorter side the model sees (0 = as is)', int('--size', 0), 520)
   .option('--num-classes <n>', 'classes of the checkpoint', int('--num-classes', 1), 21)
   .action(async (image: string, o) => { await segmentImageFile(image, o); });
+
+program.command('detect')
+  .description('object detection (COCO categories) with Faster R-CNN and torchvision-keyed weights')
+  .argument('<image>', 'PNG/JPEG picture')
+  .option('--model <name>', `one of ${Object.keys(DET_ZOO).join(', ')}`, 'fasterrcnn_resnet50_fpn')
+  .option('--weights <file>', 'weights (.safetensors with torchvision keys; pretrained checkpoints without num_batches_tracked are accepted)')
+  .option('--out <file>', 'write the image with the boxes and labels drawn (PNG)')
+  .option('--backend <name>', 'backend to run on: simd or cpu (webgl is the browser path: see ready())', 'simd')
+  .option('--score-threshold <x>', 'print/draw detections with at least this score', num('--score-threshold', 0), 0.5)
+  .option('--min-size <n>', 'shorter side the model resizes to (torchvision: 800)', int('--min-size', 1), 800)
+  .option('--max-size <n>', 'longer side limit (torchvision: 1333)', int('--max-size', 1), 1333)
+  .option('--num-classes <n>', 'classes of the checkpoint, background included', int('--num-classes', 2), 91)
+  .action(async (image: string, o) => { await detectImageFile(image, o); });
 
 program.parseAsync(process.argv).catch(e => {
   console.error(`simdnet: ${(e as Error).message}`);

@@ -10,3 +10,8 @@ export {
   slidingWindowProposals, greedyMergeProposals, type GreedyMergeOptions, warpRegions, dilateForContext, detectionsFromScores, rcnnDetect, roiSpatialPyramidPool, sppNetDetect,
   type Net, type Detections, type SlidingWindowOptions, type WarpOptions, type PostprocessOptions, type RcnnOptions, type RoiSppOptions, type SppNetOptions,
 } from './rcnn.js';
+export {
+  MultiScaleRoIAlign, TwoMLPHead, FastRCNNPredictor, RoIHeads, inferScale, mapLevels,
+  type Detection, type BoxPredictions, type RoIHeadsOptions, type RoIHeadsInput, type MultiScaleRoIAlignInput,
+} from './roi_heads.js';
+export { GeneralizedRCNNTransform, type GeneralizedRCNNTransformOptions, type ImageList } from './transform.js';

@@ -180,12 +180,7 @@ export class RegionProposalNetwork extends Module<tf.Tensor4D[], RpnHeadOutput> 
    * @throws when the number of maps differs from the anchor levels or a batch size differs.
    */
   async proposals(features: tf.Tensor4D[], batchSize: [number, number], imageSizes?: [number, number][]): Promise<Proposals[]> {
-    const L = this.anchorGenerator.cellAnchors.length;
-    if (features.length !== L) throw new Error(`RegionProposalNetwork: ${features.length} feature maps but ${L} anchor levels`);
-    const n = features[0].shape[0];
-    if (features.some((x) => x.shape[0] !== n)) throw new Error('RegionProposalNetwork: feature maps with different batch sizes');
-    const sizes = imageSizes ?? Array.from({ length: n }, () => batchSize);
-    if (sizes.length !== n) throw new Error(`RegionProposalNetwork: ${sizes.length} image sizes for a batch of ${n}`);
+    const sizes = this.checkFeatures(features, batchSize, imageSizes);
     const out = this.call(features);
     let obj: Float32Array[], del: Float32Array[];
     try {
@@ -194,6 +189,41 @@ export class RegionProposalNetwork extends Module<tf.Tensor4D[], RpnHeadOutput> 
     } finally {
       tf.dispose([...out.objectness, ...out.deltas]);
     }
+    return this.proposalsFromHead(obj, del, features, batchSize, sizes);
+  }
+
+  /**
+   * {@link proposals} with synchronous downloads (`dataSync`: blocking on GPU backends), for
+   * callers that run inside one synchronous forward (Faster R-CNN's).
+   */
+  proposalsSync(features: tf.Tensor4D[], batchSize: [number, number], imageSizes?: [number, number][]): Proposals[] {
+    const sizes = this.checkFeatures(features, batchSize, imageSizes);
+    const out = this.call(features);
+    let obj: Float32Array[], del: Float32Array[];
+    try {
+      obj = out.objectness.map((t) => t.dataSync() as Float32Array);
+      del = out.deltas.map((t) => t.dataSync() as Float32Array);
+    } finally {
+      tf.dispose([...out.objectness, ...out.deltas]);
+    }
+    return this.proposalsFromHead(obj, del, features, batchSize, sizes);
+  }
+
+  /** Validates the maps against the anchor levels; returns the per-image clipping sizes. */
+  private checkFeatures(features: tf.Tensor4D[], batchSize: [number, number], imageSizes?: [number, number][]): [number, number][] {
+    const L = this.anchorGenerator.cellAnchors.length;
+    if (features.length !== L) throw new Error(`RegionProposalNetwork: ${features.length} feature maps but ${L} anchor levels`);
+    const n = features[0].shape[0];
+    if (features.some((x) => x.shape[0] !== n)) throw new Error('RegionProposalNetwork: feature maps with different batch sizes');
+    const sizes = imageSizes ?? Array.from({ length: n }, () => batchSize);
+    if (sizes.length !== n) throw new Error(`RegionProposalNetwork: ${sizes.length} image sizes for a batch of ${n}`);
+    return sizes;
+  }
+
+  /** Per image, {@link filterProposals} on its slice of the downloaded head outputs. */
+  private proposalsFromHead(obj: Float32Array[], del: Float32Array[], features: tf.Tensor4D[], batchSize: [number, number],
+      sizes: [number, number][]): Proposals[] {
+    const n = features[0].shape[0];
     const featureSizes = features.map((x) => [x.shape[1], x.shape[2]] as [number, number]);
     return sizes.map((size, img) => this.filterProposals(
       obj.map((o) => o.subarray(img * o.length / n, (img + 1) * o.length / n)),

@@ -28,3 +28,8 @@ export {
   IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, preprocessImagenet, resizeAndCenterCrop, resizeBilinearPil,
   resizeBilinearNoAntialias, resizedSize, topK, type ImagenetPreprocessOptions, type TopKEntry,
 } from './imagenet.js';
+export { FasterRCNN, fasterrcnn_resnet50_fpn, type FasterRCNNOptions } from './faster_rcnn.js';
+export {
+  detect, drawBoxesPng, drawText, textWidth, COCO_CATEGORY_NAMES,
+  type DetectedObject, type DetectOptions, type DetectionModel, type DrawBoxesOptions,
+} from './detect.js';
