@@ -28,3 +28,8 @@ export {
   IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, preprocessImagenet, resizeAndCenterCrop, resizeBilinearPil,
   resizeBilinearNoAntialias, resizedSize, topK, type ImagenetPreprocessOptions, type TopKEntry,
 } from './imagenet.js';
+export {
+  UNet, unet, DoubleConv, Down, Up, OutConv, type UNetOptions,
+} from './unet.js';
+export { PSPNet, PSPHead, PyramidPooling, pspnet_resnet50, pspnet_resnet101 } from './pspnet.js';
+export { FCN8s, fcn8s, bilinearKernel, type FCN8sOptions } from './fcn8s.js';
