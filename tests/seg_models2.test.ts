@@ -14,6 +14,8 @@ import {
   PSPHead, PSPNet, PyramidPooling, bilinearKernel, fcn8s, pspnet_resnet50, summary, unet,
 } from '../src/models/index.js';
 import { ConvTranspose2d, Upsample } from '../src/nn/index.js';
+import { segment } from '../src/models/segment.js';
+import { SEG_ZOO } from '../src/cli/segment_job.js';
 import { Bottleneck } from '../src/models/resnet.js';
 import {
   expectSameKeys, fixtureTensor, loadModelFixture, nchwToNhwc, nhwcToNchw, type ModelFixture,
@@ -168,8 +170,15 @@ test('PSPNet-ResNet-50: keys = the PyTorch module, strict load, forward = PyTorc
       });
       report.push(`simd pspnet forwardDict+heads ${(performance.now() - t0).toFixed(0)} ms`);
       const n = tf.memory().numTensors;
-      m.call(x).dispose();
-      assert.is(tf.memory().numTensors, n, 'call leaves no tensors');
+      const logits = m.call(x);
+      assert.is(tf.memory().numTensors, n + 1, 'call leaves only its output');
+      // segment() (and so the CLI job, where SEG_ZOO lists pspnet_resnet50/101) takes a PSPNet
+      const want = tf.tidy(() => tf.argMax(logits, 3).dataSync());
+      logits.dispose();
+      const seg = segment(m, x);
+      assert.equal(Array.from(seg.classMap), Array.from(want));
+      assert.is(tf.memory().numTensors, n);
+      assert.ok(SEG_ZOO.pspnet_resnet50 === pspnet_resnet50 && typeof SEG_ZOO.fcn8s === 'function');
       // cpu: the pyramid pooling module (against simd's, which the PyTorch check above covers)
       // and the aux head (against PyTorch) on the backbone features computed by simd. The dilated
       // ResNet-50 is checked on cpu by seg_models.test.ts; the PSP head's 3x3 conv 4096->512 and
