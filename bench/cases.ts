@@ -244,6 +244,10 @@ export const CASES: BenchCase[] = [
   model('ResNet-50 224x224 batch 1', 'resnet50', [1, 224, 224, 3], true),
   model('VGG-16 224x224 batch 1', 'vgg16', [1, 224, 224, 3], true),
   fasterRcnn('Faster R-CNN R50-FPN 512x512', 512),
+  // segmentation models (forward returns the logits at the input size: torchvision's result['out'])
+  model('U-Net (base 64, depth 4) 256x256 batch 1', 'unet', [1, 256, 256, 3], true),
+  model('PSPNet-ResNet50 257x257 batch 1', 'pspnet_resnet50', [1, 257, 257, 3], true),
+  model('DeepLabv3-ResNet50 513x513 batch 1', 'deeplabv3_resnet50', [1, 513, 513, 3], true),
 ];
 
 // ---- FLOP counting for models ------------------------------------------------------------------

@@ -72,7 +72,7 @@ program.command('train')
   });
 
 program.command('segment')
-  .description('semantic segmentation (PASCAL VOC classes) with FCN / DeepLabV3 and torchvision-keyed weights')
+  .description('semantic segmentation (PASCAL VOC classes) with FCN / DeepLabV3 / PSPNet / FCN-8s and torchvision-keyed weights')
   .argument('<image>', 'PNG/JPEG picture')
   .option('--model <name>', `one of ${Object.keys(SEG_ZOO).join(', ')}`, 'deeplabv3_resnet50')
   .option('--weights <file>', 'weights (.safetensors with torchvision keys; aux_classifier.* keys are accepted)')

@@ -17,9 +17,12 @@ import { decodeImage, encodePng, type ImageU8 } from '../io/image';
 import { useBackend } from './backends';
 
 /** Segmentation factories the CLI can build, by torchvision name. */
-export const SEG_ZOO: Record<string, (o: SegmentationOptions) => SegmentationModel> = {
+export const SEG_ZOO: Record<string, (o: SegmentationOptions) => SegmentationModel | zoo.FCN8s> = {
   fcn_resnet50: zoo.fcn_resnet50, fcn_resnet101: zoo.fcn_resnet101,
   deeplabv3_resnet50: zoo.deeplabv3_resnet50, deeplabv3_resnet101: zoo.deeplabv3_resnet101,
+  pspnet_resnet50: zoo.pspnet_resnet50, pspnet_resnet101: zoo.pspnet_resnet101,
+  // FCN-8s-VGG16 (src/models/fcn8s.ts keys: features.*, fc6, fc7, score_*, upscore*)
+  fcn8s: (o) => zoo.fcn8s({ numClasses: o.numClasses, seed: o.seed }),
 };
 
 export interface SegmentJobOptions {

@@ -33,3 +33,8 @@ export {
   detect, drawBoxesPng, drawText, textWidth, COCO_CATEGORY_NAMES,
   type DetectedObject, type DetectOptions, type DetectionModel, type DrawBoxesOptions,
 } from './detect.js';
+export {
+  UNet, unet, DoubleConv, Down, Up, OutConv, type UNetOptions,
+} from './unet.js';
+export { PSPNet, PSPHead, PyramidPooling, pspnet_resnet50, pspnet_resnet101 } from './pspnet.js';
+export { FCN8s, fcn8s, bilinearKernel, type FCN8sOptions } from './fcn8s.js';
