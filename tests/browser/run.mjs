@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureBundles, ROOT } from './bundles.mjs';
 import { startServer } from './server.mjs';
 import { demoRoutes } from '../../demo/serve.mjs';
-import { lenetCase, resnetCase } from './reference.ts';
+import { fixtureCase, lenetCase, opsCase, resnetCase } from './reference.ts';
 
 const started = Date.now();
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -37,9 +37,12 @@ function assert(cond, msg) {
 
 const CHECK_TIMEOUT_MS = 120_000;
 
+/** Whether --only selects the check `name`. */
+const selected = name => !ONLY || name.includes(ONLY);
+
 /** Runs one check (at most CHECK_TIMEOUT_MS) and prints `ok   name — detail (time)` or `FAIL name — why`. */
 async function check(name, fn) {
-  if (ONLY && !name.includes(ONLY)) return;
+  if (!selected(name)) return;
   const t0 = Date.now();
   let timer;
   try {
@@ -70,6 +73,22 @@ function relErr(got, want) {
 }
 
 const TOLERANCE = { simd: 1e-4, webgl: 1e-3 };
+
+/**
+ * The zoo families checked besides LeNet-5 and ResNet-18: weights of the PyTorch fixtures, seeded
+ * inputs of h×w pixels (small, for SwiftShader); `options` for the factory; `worker` also runs
+ * them in a worker.
+ */
+const ZOO = [
+  { model: 'alexnet', h: 67, w: 75 },                     // adaptive avg pool 1×2 → 6×6 (bins overlap)
+  { model: 'vgg11', h: 32, w: 32 },                       // adaptive avg pool 1×1 → 7×7
+  { model: 'vgg11_bn', h: 35, w: 45 },                    // BatchNorm folded at load; 1×1 → 7×7
+  { model: 'googlenet', h: 47, w: 53, worker: true },     // ceil-mode max pools, inception concat
+  { model: 'resnet50', h: 35, w: 45, worker: true },      // bottleneck blocks
+  { model: 'fcn_resnet50', h: 33, w: 41, options: { auxLoss: true } },  // dilated convs, bilinear upsampling, aux head
+  { model: 'deeplabv3_resnet50', h: 33, w: 41 },          // ASPP (dilated convs, image pooling), bilinear upsampling
+];
+let opsRef = null;
 
 // ---------------------------------------------------------------------------------------------
 let built;
@@ -175,24 +194,76 @@ try {
     return 'crossOriginIsolated false, no SharedArrayBuffer; simd runs';
   });
 
+  /** One model case on one backend, in the page or a worker, against Node's cpu output. */
+  async function modelCheck(where, c, backend, warm) {
+    const args = {
+      model: c.model, backend, weights: `/fixtures/${c.model}.safetensors`, input: `/fixtures/${c.model}_input.f32`,
+      shape: c.shape, warm, options: c.extra.options,
+    };
+    const r = await main.evaluate(([fn, a]) => harness[fn](a), [where, args]);
+    assert(r.backend === backend, `ran on ${r.backend} (reasons: ${r.reasons.join('; ')})`);
+    const err = relErr(r.output, c.expected);
+    assert(err <= TOLERANCE[backend], `max abs error ${err.toExponential(2)} × max|ref| > ${TOLERANCE[backend]}`);
+    if (where === 'page') assert(r.leakedTensors === 0, `${r.leakedTensors} tensors leaked`);
+    perf.push({ where, model: c.model, backend, ...r, err, cpuMs: c.cpuMs });
+    return `rel err ${err.toExponential(1)}; cold ${fmt(r.coldMs)} ms, warm ${fmt(r.warmMs)} ms`;
+  }
+
   for (const where of ['page', 'worker']) {
     for (const c of cases) {
       for (const backend of ['simd', 'webgl']) {
-        await check(`${where}: ${c.model} on ${backend} matches Node cpu`, async () => {
-          const args = {
-            model: c.model, backend, weights: `/fixtures/${c.model}.safetensors`, input: `/fixtures/${c.model}_input.f32`,
-            shape: c.shape, warm: c.model !== 'resnet18' ? 10 : backend === 'webgl' ? 2 : 5,
-          };
-          const r = await main.evaluate(([fn, a]) => harness[fn](a), [where, args]);
-          assert(r.backend === backend, `ran on ${r.backend} (reasons: ${r.reasons.join('; ')})`);
-          const err = relErr(r.output, c.expected);
-          assert(err <= TOLERANCE[backend], `max abs error ${err.toExponential(2)} × max|ref| > ${TOLERANCE[backend]}`);
-          if (where === 'page') assert(r.leakedTensors === 0, `${r.leakedTensors} tensors leaked`);
-          perf.push({ where, model: c.model, backend, ...r, err, cpuMs: c.cpuMs });
-          return `rel err ${err.toExponential(1)}; cold ${fmt(r.coldMs)} ms, warm ${fmt(r.warmMs)} ms`;
-        });
+        await check(`${where}: ${c.model} on ${backend} matches Node cpu`,
+            () => modelCheck(where, c, backend, c.model !== 'resnet18' ? 10 : backend === 'webgl' ? 2 : 5));
       }
     }
+  }
+
+  // Every zoo family on simd and webgl (page; some also in a worker) against Node's cpu: the
+  // fixtures' seeded torchvision weights on small seeded inputs (reference.ts fixtureCase). One
+  // model at a time: its reference is computed only when one of its checks is selected, and its
+  // weights are dropped afterwards.
+  for (const z of ZOO) {
+    const names = [];
+    for (const where of z.worker ? ['page', 'worker'] : ['page']) {
+      for (const backend of ['simd', 'webgl']) names.push([where, backend, `${where}: ${z.model} on ${backend} matches Node cpu`]);
+    }
+    if (!names.some(([, , n]) => selected(n))) continue;
+    const tRefModel = Date.now();
+    let c;
+    try {
+      c = await fixtureCase(z.model, z.h, z.w, z.options);
+    } catch (e) {
+      await check(`reference: ${z.model}`, () => { throw e; });
+      continue;
+    }
+    console.log(`reference: ${z.model} 1×${z.h}×${z.w}×3 on Node cpu (${(c.weights.length / 2 ** 20).toFixed(0)} MiB of weights) in ${secs(Date.now() - tRefModel)}`);
+    routes[`/fixtures/${c.model}.safetensors`] = () => c.weights;
+    routes[`/fixtures/${c.model}_input.f32`] = () => f32(c.input);
+    for (const [where, backend, name] of names) await check(name, () => modelCheck(where, c, backend, backend === 'webgl' ? 2 : 3));
+    delete routes[`/fixtures/${c.model}.safetensors`];
+    delete routes[`/fixtures/${c.model}_input.f32`];
+  }
+
+  // The src/ops ops directly (tests/browser/op_cases.mjs, the same list in Node and the page).
+  for (const backend of ['simd', 'webgl']) {
+    await check(`page: src/ops ops on ${backend} match Node cpu`, async () => {
+      const ref = opsRef ??= await opsCase();
+      const r = await main.evaluate(a => harness.opsPage(a), { backend });
+      assert(r.backend === backend, `ran on ${r.backend} (reasons: ${r.reasons.join('; ')})`);
+      assert(r.cases.length === ref.names.length, `${r.cases.length} cases in the page, ${ref.names.length} in Node`);
+      const bad = [];
+      let worst = 0;
+      r.cases.forEach((o, i) => {
+        if (o.name !== ref.names[i]) return bad.push(`case ${i}: '${o.name}' in the page, '${ref.names[i]}' in Node`);
+        if (o.shape.join() !== ref.shapes[i].join()) return bad.push(`${o.name}: shape [${o.shape}] vs [${ref.shapes[i]}]`);
+        const err = relErr(o.output, ref.expected[i]);
+        worst = Math.max(worst, err);
+        if (!(err <= TOLERANCE[backend])) bad.push(`${o.name}: rel err ${err.toExponential(2)} > ${TOLERANCE[backend]}`);
+      });
+      assert(bad.length === 0, bad.join('\n'));
+      assert(r.leakedTensors === 0, `${r.leakedTensors} tensors leaked`);
+      return `${r.cases.length} cases, worst rel err ${worst.toExponential(1)}; ${fmt(r.ms)} ms (Node cpu ${fmt(ref.cpuMs)} ms)`;
+    });
   }
 
   await check('worker: errors reject with the worker\'s message; the worker survives', async () => {
