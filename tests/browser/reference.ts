@@ -32,7 +32,7 @@ export interface ModelCase {
   shape: number[];
   /** `cpu` backend output in Node (the reference). */
   expected: Float32Array;
-  /** Node `cpu` forward time (ms, warm). */
+  /** Node `cpu` forward time (ms; warm, or the only run for fixtureCase). */
   cpuMs: number;
   extra: Record<string, unknown>;
 }
@@ -42,10 +42,11 @@ async function useCpu(): Promise<void> {
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;  // no "install tfjs-node" banner
 }
 
-async function cpuForward(model: AnyModule, input: Float32Array, shape: number[]): Promise<{ out: Float32Array; ms: number }> {
+/** Node `cpu` output and forward time; `warmup` runs it once before the timed run. */
+async function cpuForward(model: AnyModule, input: Float32Array, shape: number[], warmup = true): Promise<{ out: Float32Array; ms: number }> {
   await useCpu();
   const run = () => tf.tidy(() => (model.forward(tf.tensor4d(input, shape as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array);
-  run();
+  if (warmup) run();
   const t0 = performance.now();
   const out = run();
   return { out, ms: performance.now() - t0 };
@@ -100,7 +101,7 @@ export async function fixtureCase(model: string, h: number, w: number, options: 
   const m = make({ initWeights: false, ...options });
   m.loadStateDict(parseSafetensors(weights).tensors, { strict: true });
   m.eval();
-  const { out, ms } = await cpuForward(m, input, shape);
+  const { out, ms } = await cpuForward(m, input, shape, false);  // one run: the cpu backend has no warm-up to speak of
   m.dispose();
   return { model, weights, input, shape, expected: out, cpuMs: ms, extra: { options } };
 }

@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from './server.mjs';
+import { ROOT } from './bundles.mjs';
+const server = await startServer({ mounts: { '/dist/': join(ROOT, 'dist'), '/tests/browser/': join(ROOT, 'tests', 'browser') } });
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', ignoreDefaultArgs: true, args: ['--headless=new', '--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--remote-debugging-pipe', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'pr-'))}`, '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1'] });
+const page = await browser.newPage();
+page.on('console', m => console.log('console:', m.text()));
+await page.goto(server.url + '/tests/browser/harness.html');
+const r = await page.evaluate(async (code) => eval(code), process.argv[2]);
+console.log(JSON.stringify(r));
+await browser.close(); await server.close();
