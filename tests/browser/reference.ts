@@ -2,7 +2,8 @@
 // pages and workers are compared with (tests/browser/run.mjs serves them under /fixtures/).
 //
 // - LeNet-5: the trained weights (assets/lenet5-fashion-mnist.safetensors) and the first 8 images
-//   of the embedded Fashion-MNIST sample, normalized as in training, NHWC [8,28,28,1].
+//   of the embedded Fashion-MNIST sample, normalized as in training, NHWC [8,28,28,1] (their 8-bit
+//   pixels and labels in `extra`).
 // - ResNet-18: torchvision-keyed weights by the fixtures' seeded rule (tests/torch_weights.ts),
 //   written as a safetensors file (46.8 MB), and the fixture input NHWC [1,67,75,3]; the PyTorch
 //   output is kept for information.
@@ -68,7 +69,7 @@ export async function lenetCase(count = 8): Promise<ModelCase> {
   const shape = [count, 28, 28, 1];
   const { out, ms } = await cpuForward(model, input, shape);
   model.dispose();
-  return { model: 'lenet5', weights, input, shape, expected: out, cpuMs: ms, extra: { labels: Array.from((lb.data as Uint8Array).slice(0, count)) } };
+  return { model: 'lenet5', weights, input, shape, expected: out, cpuMs: ms, extra: { labels: Array.from((lb.data as Uint8Array).slice(0, count)), pixels: (im.data as Uint8Array).slice(0, count * rows * cols) } };
 }
 
 /** The fixture's state dict by the seeded rule (tests/torch_weights.ts) as a safetensors file. */

@@ -13,6 +13,7 @@
 // Screenshots go to tests/browser/out/ (gitignored). Environment: CHROMIUM (default
 // /usr/bin/chromium), DEBUG=pw:browser for the browser's own stderr.
 import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -375,6 +376,56 @@ try {
     assert(p.errors.length === 0, `page errors: ${p.errors.join('; ')}`);
     await p.close();
     return `${truth} → ${rows.join(', ')}; timings for simd, webgl, cpu`;
+  });
+
+  await check('demo: uploaded PNGs are classified (file input; 28×28 gray, and 56×56 inverted RGB)', async () => {
+    // Node's LeNet-5 softmax for the sample images. Uploaded: as 28×28 gray, the one with the
+    // largest runner-up probability (so the top-3 percentages say something); inverted and
+    // resized, the most confident one (resampling may move close calls).
+    const probs = Array.from({ length: lenet.shape[0] }, (_, i) => {
+      const z = Array.from(lenet.expected.slice(i * 10, i * 10 + 10));
+      const m = Math.max(...z), e = z.map(v => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+      return e.map(v => v / s);
+    });
+    const ranked = probs.map((p, i) => ({ i, top: p.map((v, c) => ({ v, c })).sort((a, b) => b.v - a.v).slice(0, 3) }));
+    const { i: pick, top: want } = ranked.reduce((a, b) => (b.top[1].v > a.top[1].v ? b : a));
+    const { i: sure, top: wantSure } = ranked.reduce((a, b) => (b.top[0].v > a.top[0].v ? b : a));
+    const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+    /** PNG (RGBA) of sample `i`, `scale`× (nearest), optionally inverted (dark item on white). */
+    const png = (i, scale, invert) => {
+      const px = lenet.extra.pixels.subarray(i * 784, (i + 1) * 784);
+      const size = 28 * scale, img = new PNG({ width: size, height: size });
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+        const v = px[Math.floor(y / scale) * 28 + Math.floor(x / scale)], g = invert ? 255 - v : v, o = (y * size + x) * 4;
+        img.data.set([g, g, g, 255], o);
+      }
+      return PNG.sync.write(img);
+    };
+    const p = await open('/demo/');
+    const done = () => p.waitForFunction(() => document.querySelector('#status')?.dataset.state === 'done', null, { timeout: 30_000 });
+    await done();
+    const upload = async (name, buffer) => {
+      await p.evaluate(() => { document.querySelector('#status').dataset.state = 'uploading'; });
+      await p.setInputFiles('#upload', { name, mimeType: 'image/png', buffer });
+      await done();
+      return {
+        truth: await p.textContent('#truth'),
+        rows: await p.$$eval('#prediction .bar', bars => bars.map(b => [b.children[0].textContent, b.children[2].textContent])),
+      };
+    };
+    const exact = await upload(`sample-${pick}.png`, png(pick, 1, false));
+    assert(exact.truth === `uploaded: sample-${pick}.png`, `truth line: ${exact.truth}`);
+    // 28×28 gray: the demo sees exactly the sample's pixels, so its top 3 are Node's, to the 0.1% shown.
+    const bad = want.filter(({ v, c }, i) => exact.rows[i]?.[0] !== CLASSES[c] || Math.abs(parseFloat(exact.rows[i][1]) - v * 100) > 0.051);
+    assert(bad.length === 0, `top 3 ${JSON.stringify(exact.rows)}, Node cpu ${JSON.stringify(want.map(({ v, c }) => [CLASSES[c], (v * 100).toFixed(1)]))}`);
+    // 56×56 dark-on-light: the demo downsamples and inverts it (light border); the top class stays.
+    const inverted = await upload(`sample-${sure}-inverted.png`, png(sure, 2, true));
+    assert(inverted.truth === `uploaded: sample-${sure}-inverted.png`, `truth line: ${inverted.truth}`);
+    assert(inverted.rows[0]?.[0] === CLASSES[wantSure[0].c], `inverted upload: top ${JSON.stringify(inverted.rows)}, expected ${CLASSES[wantSure[0].c]}`);
+    assert(p.errors.length === 0, `page errors: ${p.errors.join('; ')}`);
+    await p.close();
+    return `sample ${pick} (label ${CLASSES[lenet.extra.labels[pick]]}): ${exact.rows.map(r => r.join(' ')).join(', ')} (= Node cpu); ` +
+        `sample ${sure} inverted 56×56: ${inverted.rows[0].join(' ')}`;
   });
 
   assert(main.errors.length === 0, `harness page errors: ${main.errors.join('; ')}`);
