@@ -444,9 +444,9 @@ try {
 if (perf.length) {
   console.log('\nlatency (ms; this machine, SwiftShader WebGL; cold = first forward incl. shader compiles / weight packing;');
   console.log('warm = median; worker times are round trips incl. transfers; Node cpu = same input on tfjs cpu in Node)');
-  console.log('where   model     backend  cold     warm     rel.err   Node cpu');
+  console.log('where   model               backend  cold     warm     rel.err   Node cpu');
   for (const p of perf) {
-    console.log(`${p.where.padEnd(7)} ${p.model.padEnd(9)} ${p.backend.padEnd(8)} ${fmt(p.coldMs).padStart(7)}  ${fmt(p.warmMs).padStart(7)}  ` +
+    console.log(`${p.where.padEnd(7)} ${p.model.padEnd(19)} ${p.backend.padEnd(8)} ${fmt(p.coldMs).padStart(7)}  ${fmt(p.warmMs).padStart(7)}  ` +
         `${p.err.toExponential(1).padStart(8)}  ${fmt(p.cpuMs).padStart(7)}`);
   }
 }
