@@ -1,4 +1,5 @@
-// createWorker() under Node worker_threads, running the published worker bundle
+// createWorker() under Node worker_threads, from source (the default here: scripts/
+// worker-from-source.mjs runs src/worker/worker.ts, no build) and on the published worker bundle
 // (dist/simdnet.worker.js, built first when stale): backend choice, loading safetensors weights
 // from a path and from bytes, predictions equal to the in-process model, errors returned as
 // rejections with the worker's message, and dispose. The browser side is in tests/browser/run.mjs.
@@ -29,7 +30,6 @@ let x: Float32Array;
 let expected: Float32Array;
 
 test.before(async () => {
-  buildBundles();
   // Reference: the same weights in this process, on cpu.
   const prev = tf.getBackend();
   assert.ok(await tf.setBackend('cpu'));
@@ -41,7 +41,7 @@ test.before(async () => {
   expected = tf.tidy(() => m.forward(tf.tensor4d(x, [2, 28, 28, 1])).dataSync() as Float32Array);
   m.dispose();
   if (prev) await tf.setBackend(prev);
-  worker = createWorker();  // default: the repository's dist/simdnet.worker.js
+  worker = createWorker();  // default from source: scripts/worker-from-source.mjs → src/worker/worker.ts
 });
 
 test.after(async () => {
@@ -53,6 +53,11 @@ function maxErr(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
   return e;
 }
+
+test('from source, the default worker runs src/worker/worker.ts (no dist/ build needed)', async () => {
+  assert.is(worker.script, new URL('../scripts/worker-from-source.mjs', import.meta.url).href);
+  assert.is((await worker.ready).backend, 'simd');
+});
 
 test('the worker picks simd under worker_threads', async () => {
   const r = await worker.ready;
@@ -121,10 +126,27 @@ test('webgl in a Node worker: ready rejects with the reason, requests too', asyn
 });
 
 test('a worker started by the caller (worker_threads.Worker on the bundle)', async () => {
+  buildBundles();
   const w = createWorker({ worker: new Worker(new URL('../dist/simdnet.worker.js', import.meta.url)), prefer: ['simd'] });
+  assert.is(w.script, null);
   try {
     await w.load({ model: 'lenet5', weights: WEIGHTS });
     const r = await w.predict(x.slice(), [2, 28, 28, 1]);
+    assert.ok(maxErr(r.output, expected) < 1e-4);
+  } finally {
+    await w.dispose();
+  }
+});
+
+test('the built bundle by URL: createWorker({ url: dist/simdnet.worker.js })', async () => {
+  buildBundles();
+  const url = new URL('../dist/simdnet.worker.js', import.meta.url);
+  const w = createWorker({ url, prefer: ['simd'] });
+  assert.is(w.script, url.href);
+  try {
+    await w.load({ model: 'lenet5', weights: WEIGHTS });
+    const r = await w.predict(x.slice(), [2, 28, 28, 1]);
+    assert.is(r.backend, 'simd');
     assert.ok(maxErr(r.output, expected) < 1e-4);
   } finally {
     await w.dispose();

@@ -1,5 +1,5 @@
 /**
- * Fully connected layer with PyTorch's signature, computed with `tf.matMul` + `tf.add`.
+ * Fully connected layer with PyTorch's signature, computed with `tf.fused.matMul` (bias fused).
  *
  * Source: torch.nn.Linear (https://pytorch.org/docs/stable/generated/torch.nn.Linear.html).
  */
@@ -58,8 +58,11 @@ export class Linear extends Module {
       );
     }
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inFeatures]) as tf.Tensor2D;
-    let y: tf.Tensor = tf.matMul(x2, this.weight as tf.Tensor2D);
-    if (this.bias) y = tf.add(y, this.bias);
+    // One _FusedMatMul with the bias in its epilogue (native on `simd`). On `webgl` a fused matmul
+    // also keeps tfjs from its single-row shortcut (BatchMatMul_impl: one row with more than 1000
+    // shared elements becomes multiply + sum), which materialises the whole [in, out] product:
+    // 411 MB for VGG's classifier.0 (25088×4096), over WebGL's 8192² texture size limit.
+    const y: tf.Tensor = tf.fused.matMul({ a: x2, b: this.weight as tf.Tensor2D, bias: this.bias ?? undefined, activation: 'linear' });
     return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
   }
 

@@ -20,7 +20,9 @@ export { clearWeightsCache } from './weights';
 export interface WorkerOptions {
   /**
    * The worker script (URL or string, resolved against the page / the current directory).
-   * Default: `simdnet.worker.js` next to the library bundle (from source: the repository's dist/).
+   * Default: `simdnet.worker.js` next to the library bundle (from source: in Node,
+   * scripts/worker-from-source.mjs, which runs src/worker/worker.ts without a build; in a page,
+   * the repository's dist/).
    */
   url?: string | URL;
   /**
@@ -80,12 +82,16 @@ function nodeBuiltin<T>(id: string): T {
 
 /**
  * The default worker script: `simdnet.worker.js` next to this module (the library bundle in
- * dist/); when running from source (src/worker/client.ts under tsx), the repository's built
+ * dist/). From source (src/worker/client.ts under tsx): in Node, scripts/worker-from-source.mjs,
+ * which registers the TypeScript and tfjs module hooks in the worker thread (Node 20 does not
+ * carry the main thread's hooks into workers) and imports src/worker/worker.ts, so no build is
+ * needed; elsewhere (a dev server serving the sources to a page) the built
  * dist/simdnet.worker.js (`npm run build:bundle`).
  */
 function defaultWorkerUrl(): URL {
   const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? '../../dist/simdnet.worker.js' : './simdnet.worker.js', here);
+  if (!here.endsWith('.ts')) return new URL('./simdnet.worker.js', here);
+  return new URL(typeof Worker === 'undefined' && isNode() ? '../../scripts/worker-from-source.mjs' : '../../dist/simdnet.worker.js', here);
 }
 
 /** Absolute URL string for a weights file or a worker script. */
@@ -95,6 +101,15 @@ function absoluteUrl(u: string | URL): string {
   if (/^[a-z][a-z0-9+.-]+:/i.test(u)) return new URL(u).href;  // already a URL (http:, file:, data:)
   const path = nodeBuiltin<typeof import('node:path')>('node:path');
   return nodeBuiltin<typeof import('node:url')>('node:url').pathToFileURL(path.resolve(u)).href;
+}
+
+/** absoluteUrl, or null where it cannot be made (reported by start() instead). */
+function absoluteUrlOrNull(u: string | URL): string | null {
+  try {
+    return absoluteUrl(u);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -109,6 +124,8 @@ export class WorkerModel {
   readonly ready: Promise<InitResult>;
   /** The backend in use, once {@link ready} has resolved. */
   backend: string | null = null;
+  /** The URL of the script the worker was started from (null for a worker passed in as `worker`). */
+  readonly script: string | null;
   private readonly endpoint: Promise<Endpoint>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -117,6 +134,7 @@ export class WorkerModel {
 
   /** Use {@link createWorker}. */
   constructor(options: WorkerOptions = {}) {
+    this.script = options.worker !== undefined ? null : absoluteUrlOrNull(options.url ?? defaultWorkerUrl());
     this.endpoint = this.start(options);
     this.endpoint.catch(e => this.fail(e as Error));
     const { prefer, allowHalfFloat, wasm } = options;

@@ -16,14 +16,17 @@
   const median = a => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
   const outcome = p => p.then(() => 'resolved', e => `${e.name}: ${e.message}`);
 
-  /** Page, main thread: a zoo model on one backend; cold (first) and warm (median) forward times. */
-  async function page({ model, backend, weights, input, shape, warm = 5 }) {
+  /**
+   * Page, main thread: a zoo model on one backend; cold (first) and warm (median) forward times.
+   * `options` go to the model factory besides `initWeights: false` (e.g. `{ auxLoss: true }`).
+   */
+  async function page({ model, backend, weights, input, shape, warm = 5, options = {} }) {
     const t0 = performance.now();
     const sel = await simdnet.ready({ prefer: [backend] });
     const initMs = performance.now() - t0;
     const tensorsBefore = tf.memory().numTensors;
     const file = simdnet.safetensors.parseSafetensors(await bytes(weights));
-    const m = simdnet.models[model]({ initWeights: false });
+    const m = simdnet.models[model]({ initWeights: false, ...options });
     m.loadStateDict(file.tensors, { strict: true });
     m.eval();
     const x = await floats(input);
@@ -52,13 +55,13 @@
   }
 
   /** The same in a worker (createWorker with the default worker URL next to the bundle). */
-  async function worker({ model, backend, weights, input, shape, warm = 5 }) {
+  async function worker({ model, backend, weights, input, shape, warm = 5, options }) {
     const t0 = performance.now();
     const w = simdnet.createWorker({ prefer: [backend] });
     try {
       const sel = await w.ready;
       const initMs = performance.now() - t0;
-      const loaded = await w.load({ model, weights });
+      const loaded = await w.load({ model, weights, options });
       const x = await floats(input);
       let t = performance.now();
       const first = await w.predict(x.slice(), shape);
@@ -77,6 +80,27 @@
     } finally {
       await w.dispose();
     }
+  }
+
+  /**
+   * The src/ops cases of op_cases.mjs (the same file Node's reference runs) on one backend:
+   * every output, flat, with its shape; and the tensors left over afterwards.
+   */
+  async function opsPage({ backend }) {
+    const sel = await simdnet.ready({ prefer: [backend] });
+    const { opCases } = await import('/tests/browser/op_cases.mjs');
+    const before = tf.memory().numTensors;
+    const out = [];
+    const t0 = performance.now();
+    for (const c of opCases({ tf, ops: simdnet.ops, nn: simdnet.nn })) {
+      const y = tf.tidy(c.run);
+      try {
+        out.push({ name: c.name, shape: y.shape, output: Array.from(await y.data()) });
+      } finally {
+        y.dispose();
+      }
+    }
+    return { backend: tf.getBackend(), reasons: sel.reasons, cases: out, ms: performance.now() - t0, leakedTensors: tf.memory().numTensors - before };
   }
 
   /** Errors come back as rejections with the worker's message, and the worker carries on. */
@@ -190,5 +214,5 @@
     return { ...sel, wasmVariant: simdnet.wasmVariant, failure };
   }
 
-  self.harness = { page, worker, workerErrors, cdnWorker, workerBlobAndModule, workerCache, readyDefault, halfFloat, customWasm };
+  self.harness = { page, worker, opsPage, workerErrors, cdnWorker, workerBlobAndModule, workerCache, readyDefault, halfFloat, customWasm };
 })();

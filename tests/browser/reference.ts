@@ -2,7 +2,8 @@
 // pages and workers are compared with (tests/browser/run.mjs serves them under /fixtures/).
 //
 // - LeNet-5: the trained weights (assets/lenet5-fashion-mnist.safetensors) and the first 8 images
-//   of the embedded Fashion-MNIST sample, normalized as in training, NHWC [8,28,28,1].
+//   of the embedded Fashion-MNIST sample, normalized as in training, NHWC [8,28,28,1] (their 8-bit
+//   pixels and labels in `extra`).
 // - ResNet-18: torchvision-keyed weights by the fixtures' seeded rule (tests/torch_weights.ts),
 //   written as a safetensors file (46.8 MB), and the fixture input NHWC [1,67,75,3]; the PyTorch
 //   output is kept for information.
@@ -17,7 +18,10 @@ import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } f
 import { loadIdx } from '../../src/io/idx.js';
 import { imagesToTensor } from '../../src/data/fashion_mnist.js';
 import { loadModelFixture } from '../zoo_helpers.js';
-import { seededStateDict } from '../torch_weights.js';
+import { seededStateDict, seededValues } from '../torch_weights.js';
+import { opCases } from './op_cases.mjs';
+import * as ops from '../../src/ops/index.js';
+import * as nn from '../../src/nn/index.js';
 
 const asset = (name: string) => fileURLToPath(new URL(`../../assets/${name}`, import.meta.url));
 
@@ -29,7 +33,7 @@ export interface ModelCase {
   shape: number[];
   /** `cpu` backend output in Node (the reference). */
   expected: Float32Array;
-  /** Node `cpu` forward time (ms, warm). */
+  /** Node `cpu` forward time (ms; warm, or the only run for fixtureCase). */
   cpuMs: number;
   extra: Record<string, unknown>;
 }
@@ -39,10 +43,11 @@ async function useCpu(): Promise<void> {
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;  // no "install tfjs-node" banner
 }
 
-async function cpuForward(model: AnyModule, input: Float32Array, shape: number[]): Promise<{ out: Float32Array; ms: number }> {
+/** Node `cpu` output and forward time; `warmup` runs it once before the timed run. */
+async function cpuForward(model: AnyModule, input: Float32Array, shape: number[], warmup = true): Promise<{ out: Float32Array; ms: number }> {
   await useCpu();
   const run = () => tf.tidy(() => (model.forward(tf.tensor4d(input, shape as [number, number, number, number])) as tf.Tensor).dataSync() as Float32Array);
-  run();
+  if (warmup) run();
   const t0 = performance.now();
   const out = run();
   return { out, ms: performance.now() - t0 };
@@ -64,7 +69,58 @@ export async function lenetCase(count = 8): Promise<ModelCase> {
   const shape = [count, 28, 28, 1];
   const { out, ms } = await cpuForward(model, input, shape);
   model.dispose();
-  return { model: 'lenet5', weights, input, shape, expected: out, cpuMs: ms, extra: { labels: Array.from((lb.data as Uint8Array).slice(0, count)) } };
+  return { model: 'lenet5', weights, input, shape, expected: out, cpuMs: ms, extra: { labels: Array.from((lb.data as Uint8Array).slice(0, count)), pixels: (im.data as Uint8Array).slice(0, count * rows * cols) } };
+}
+
+/** The fixture's state dict by the seeded rule (tests/torch_weights.ts) as a safetensors file. */
+async function seededWeights(name: string): Promise<Uint8Array> {
+  const fx = await loadModelFixture(name);
+  const dict = seededStateDict(fx.entries);
+  const tensors = new Map<string, SafetensorsTensorInput>();
+  for (const e of fx.entries) {
+    const t = dict.get(e.name)!;
+    tensors.set(e.name, e.dtype === 'int64'
+      ? { dtype: 'I64', shape: t.shape, data: Array.from(t.data) }
+      : { dtype: 'F32', shape: t.shape, data: t.data as Float32Array });
+  }
+  return serializeSafetensors(tensors);
+}
+
+/**
+ * A zoo model with the weights of its PyTorch fixture (tests/fixtures/torch/<model>.safetensors,
+ * seeded rule) on a small NHWC input [1, h, w, 3] of seeded values (name `input`), so that the
+ * browser's SwiftShader WebGL finishes quickly; the reference is Node's `cpu` output.
+ * `options` go to the factory (and to the worker's load) besides `initWeights: false`.
+ */
+export async function fixtureCase(model: string, h: number, w: number, options: Record<string, unknown> = {}): Promise<ModelCase> {
+  const weights = await seededWeights(model);
+  const nchw = seededValues('input', [1, 3, h, w], 0x1234);
+  const input = new Float32Array(h * w * 3);
+  for (let c = 0; c < 3; c++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) input[(y * w + x) * 3 + c] = nchw[(c * h + y) * w + x];
+  const shape = [1, h, w, 3];
+  const make = (zoo as unknown as Record<string, (o: object) => AnyModule>)[model];
+  const m = make({ initWeights: false, ...options });
+  m.loadStateDict(parseSafetensors(weights).tensors, { strict: true });
+  m.eval();
+  const { out, ms } = await cpuForward(m, input, shape, false);  // one run: the cpu backend has no warm-up to speak of
+  m.dispose();
+  return { model, weights, input, shape, expected: out, cpuMs: ms, extra: { options } };
+}
+
+/** The src/ops cases of ./op_cases.mjs on Node's `cpu`: each output, flat, with its shape. */
+export async function opsCase(): Promise<{ names: string[]; expected: Float32Array[]; shapes: number[][]; cpuMs: number }> {
+  await useCpu();
+  const cases = opCases({ tf, ops, nn });
+  const names: string[] = [], expected: Float32Array[] = [], shapes: number[][] = [];
+  const t0 = performance.now();
+  for (const c of cases) {
+    const y = tf.tidy(c.run) as tf.Tensor;
+    names.push(c.name);
+    shapes.push(y.shape);
+    expected.push(y.dataSync() as Float32Array);
+    y.dispose();
+  }
+  return { names, expected, shapes, cpuMs: performance.now() - t0 };
 }
 
 /** null when the zoo has no resnet18 yet or its fixture is missing. */

@@ -3,15 +3,18 @@
 // static server, in the page and in Web Workers, and the results are compared with the `cpu`
 // backend in Node.
 //
-//   node --import ./scripts/node-env.mjs tests/browser/run.mjs [--only=TEXT]   (part of `npm test`)
+//   node --import ./scripts/node-env.mjs tests/browser/run.mjs [--only=TEXT] [--all]   (part of `npm test`)
 //
 // --only=TEXT runs only the checks whose name contains TEXT (e.g. --only=demo, --only=worker).
+// --all adds the slow zoo checks (VGG-11 and VGG-11-BN, ResNet-50, FCN, and more in workers;
+// see ZOO below).
 //
 // Builds the bundles first if an input changed (tests/browser/bundles.mjs). Prints one line per
 // check, a latency table, and last `browser: N passed, M failed`; exit code 1 on any failure.
 // Screenshots go to tests/browser/out/ (gitignored). Environment: CHROMIUM (default
 // /usr/bin/chromium), DEBUG=pw:browser for the browser's own stderr.
 import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureBundles, ROOT } from './bundles.mjs';
 import { startServer } from './server.mjs';
 import { demoRoutes } from '../../demo/serve.mjs';
-import { lenetCase, resnetCase } from './reference.ts';
+import { fixtureCase, lenetCase, opsCase, resnetCase } from './reference.ts';
 
 const started = Date.now();
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -37,9 +40,12 @@ function assert(cond, msg) {
 
 const CHECK_TIMEOUT_MS = 120_000;
 
+/** Whether --only selects the check `name`. */
+const selected = name => !ONLY || name.includes(ONLY);
+
 /** Runs one check (at most CHECK_TIMEOUT_MS) and prints `ok   name — detail (time)` or `FAIL name — why`. */
 async function check(name, fn) {
-  if (ONLY && !name.includes(ONLY)) return;
+  if (!selected(name)) return;
   const t0 = Date.now();
   let timer;
   try {
@@ -70,6 +76,26 @@ function relErr(got, want) {
 }
 
 const TOLERANCE = { simd: 1e-4, webgl: 1e-3 };
+
+/**
+ * The zoo families checked besides LeNet-5 and ResNet-18: weights of the PyTorch fixtures, seeded
+ * inputs of h×w pixels (small, for SwiftShader); `options` for the factory; `worker` lists the
+ * backends also run in a worker (both with --all). `full` ones run only with --all, or when
+ * --only names them: on the busy 2-core development machine each costs 40-90 s (VGG: 507 MiB of
+ * weights to generate, serve and upload; ResNet-50 and FCN repeat DeepLabV3's bottleneck
+ * backbone), which would take the suite well past 3 minutes.
+ */
+const ZOO = [
+  { model: 'alexnet', h: 67, w: 75 },                           // adaptive avg pool 1×2 → 6×6 (bins overlap); 9216×4096 Linear
+  { model: 'googlenet', h: 47, w: 53, worker: ['simd'] },       // ceil-mode max pools, inception branches
+  { model: 'deeplabv3_resnet50', h: 33, w: 41 },                // dilated bottlenecks, ASPP (dilations > input, image pooling), bilinear upsampling
+  { model: 'vgg11_bn', h: 35, w: 45, full: true },              // BatchNorm folded at load; 1×1 → 7×7 adaptive pool; 25088×4096 Linear
+  { model: 'vgg11', h: 32, w: 32, full: true },
+  { model: 'resnet50', h: 35, w: 45, full: true },              // bottleneck blocks, stride 2 (no dilation)
+  { model: 'fcn_resnet50', h: 33, w: 41, options: { auxLoss: true }, full: true },  // FCN head + aux head
+];
+const ALL = process.argv.includes('--all');
+let opsRef = null;
 
 // ---------------------------------------------------------------------------------------------
 let built;
@@ -175,24 +201,75 @@ try {
     return 'crossOriginIsolated false, no SharedArrayBuffer; simd runs';
   });
 
+  /** One model case on one backend, in the page or a worker, against Node's cpu output. */
+  async function modelCheck(where, c, backend, warm) {
+    const args = {
+      model: c.model, backend, weights: `/fixtures/${c.model}.safetensors`, input: `/fixtures/${c.model}_input.f32`,
+      shape: c.shape, warm, options: c.extra.options,
+    };
+    const r = await main.evaluate(([fn, a]) => harness[fn](a), [where, args]);
+    assert(r.backend === backend, `ran on ${r.backend} (reasons: ${r.reasons.join('; ')})`);
+    const err = relErr(r.output, c.expected);
+    assert(err <= TOLERANCE[backend], `max abs error ${err.toExponential(2)} × max|ref| > ${TOLERANCE[backend]}`);
+    if (where === 'page') assert(r.leakedTensors === 0, `${r.leakedTensors} tensors leaked`);
+    perf.push({ where, model: c.model, backend, ...r, err, cpuMs: c.cpuMs });
+    return `rel err ${err.toExponential(1)}; cold ${fmt(r.coldMs)} ms, warm ${fmt(r.warmMs)} ms`;
+  }
+
   for (const where of ['page', 'worker']) {
     for (const c of cases) {
       for (const backend of ['simd', 'webgl']) {
-        await check(`${where}: ${c.model} on ${backend} matches Node cpu`, async () => {
-          const args = {
-            model: c.model, backend, weights: `/fixtures/${c.model}.safetensors`, input: `/fixtures/${c.model}_input.f32`,
-            shape: c.shape, warm: c.model !== 'resnet18' ? 10 : backend === 'webgl' ? 2 : 5,
-          };
-          const r = await main.evaluate(([fn, a]) => harness[fn](a), [where, args]);
-          assert(r.backend === backend, `ran on ${r.backend} (reasons: ${r.reasons.join('; ')})`);
-          const err = relErr(r.output, c.expected);
-          assert(err <= TOLERANCE[backend], `max abs error ${err.toExponential(2)} × max|ref| > ${TOLERANCE[backend]}`);
-          if (where === 'page') assert(r.leakedTensors === 0, `${r.leakedTensors} tensors leaked`);
-          perf.push({ where, model: c.model, backend, ...r, err, cpuMs: c.cpuMs });
-          return `rel err ${err.toExponential(1)}; cold ${fmt(r.coldMs)} ms, warm ${fmt(r.warmMs)} ms`;
-        });
+        await check(`${where}: ${c.model} on ${backend} matches Node cpu`,
+            () => modelCheck(where, c, backend, c.model !== 'resnet18' ? 10 : backend === 'webgl' ? 2 : 5));
       }
     }
+  }
+
+  // Every zoo family on simd and webgl (page; some also in a worker) against Node's cpu: the
+  // fixtures' seeded torchvision weights on small seeded inputs (reference.ts fixtureCase). One
+  // model at a time: its reference is computed only when one of its checks is selected, and its
+  // weights are dropped afterwards.
+  for (const z of ZOO) {
+    const names = [];
+    for (const backend of ['simd', 'webgl']) names.push(['page', backend, `page: ${z.model} on ${backend} matches Node cpu`]);
+    for (const backend of z.worker ? (ALL ? ['simd', 'webgl'] : z.worker) : []) names.push(['worker', backend, `worker: ${z.model} on ${backend} matches Node cpu`]);
+    if (!names.some(([, , n]) => selected(n)) || (z.full && !ALL && !ONLY)) continue;
+    const tRefModel = Date.now();
+    let c;
+    try {
+      c = await fixtureCase(z.model, z.h, z.w, z.options);
+    } catch (e) {
+      await check(`reference: ${z.model}`, () => { throw e; });
+      continue;
+    }
+    console.log(`reference: ${z.model} 1×${z.h}×${z.w}×3 on Node cpu (${(c.weights.length / 2 ** 20).toFixed(0)} MiB of weights) in ${secs(Date.now() - tRefModel)}`);
+    routes[`/fixtures/${c.model}.safetensors`] = () => c.weights;
+    routes[`/fixtures/${c.model}_input.f32`] = () => f32(c.input);
+    for (const [where, backend, name] of names) await check(name, () => modelCheck(where, c, backend, backend === 'webgl' ? 1 : 3));
+    delete routes[`/fixtures/${c.model}.safetensors`];
+    delete routes[`/fixtures/${c.model}_input.f32`];
+  }
+
+  // The src/ops ops directly (tests/browser/op_cases.mjs, the same list in Node and the page).
+  for (const backend of ['simd', 'webgl']) {
+    await check(`page: src/ops ops on ${backend} match Node cpu`, async () => {
+      const ref = opsRef ??= await opsCase();
+      const r = await main.evaluate(a => harness.opsPage(a), { backend });
+      assert(r.backend === backend, `ran on ${r.backend} (reasons: ${r.reasons.join('; ')})`);
+      assert(r.cases.length === ref.names.length, `${r.cases.length} cases in the page, ${ref.names.length} in Node`);
+      const bad = [];
+      let worst = 0;
+      r.cases.forEach((o, i) => {
+        if (o.name !== ref.names[i]) return bad.push(`case ${i}: '${o.name}' in the page, '${ref.names[i]}' in Node`);
+        if (o.shape.join() !== ref.shapes[i].join()) return bad.push(`${o.name}: shape [${o.shape}] vs [${ref.shapes[i]}]`);
+        const err = relErr(o.output, ref.expected[i]);
+        worst = Math.max(worst, err);
+        if (!(err <= TOLERANCE[backend])) bad.push(`${o.name}: rel err ${err.toExponential(2)} > ${TOLERANCE[backend]}`);
+      });
+      assert(bad.length === 0, bad.join('\n'));
+      assert(r.leakedTensors === 0, `${r.leakedTensors} tensors leaked`);
+      return `${r.cases.length} cases, worst rel err ${worst.toExponential(1)}; ${fmt(r.ms)} ms (Node cpu ${fmt(ref.cpuMs)} ms)`;
+    });
   }
 
   await check('worker: errors reject with the worker\'s message; the worker survives', async () => {
@@ -335,6 +412,56 @@ try {
         `PNG decoded exactly, DataLoader batches identical with a Web Worker (default script URL next to the bundle)`;
   });
 
+  await check('demo: uploaded PNGs are classified (file input; 28×28 gray, and 56×56 inverted RGB)', async () => {
+    // Node's LeNet-5 softmax for the sample images. Uploaded: as 28×28 gray, the one with the
+    // largest runner-up probability (so the top-3 percentages say something); inverted and
+    // resized, the most confident one (resampling may move close calls).
+    const probs = Array.from({ length: lenet.shape[0] }, (_, i) => {
+      const z = Array.from(lenet.expected.slice(i * 10, i * 10 + 10));
+      const m = Math.max(...z), e = z.map(v => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+      return e.map(v => v / s);
+    });
+    const ranked = probs.map((p, i) => ({ i, top: p.map((v, c) => ({ v, c })).sort((a, b) => b.v - a.v).slice(0, 3) }));
+    const { i: pick, top: want } = ranked.reduce((a, b) => (b.top[1].v > a.top[1].v ? b : a));
+    const { i: sure, top: wantSure } = ranked.reduce((a, b) => (b.top[0].v > a.top[0].v ? b : a));
+    const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+    /** PNG (RGBA) of sample `i`, `scale`× (nearest), optionally inverted (dark item on white). */
+    const png = (i, scale, invert) => {
+      const px = lenet.extra.pixels.subarray(i * 784, (i + 1) * 784);
+      const size = 28 * scale, img = new PNG({ width: size, height: size });
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+        const v = px[Math.floor(y / scale) * 28 + Math.floor(x / scale)], g = invert ? 255 - v : v, o = (y * size + x) * 4;
+        img.data.set([g, g, g, 255], o);
+      }
+      return PNG.sync.write(img);
+    };
+    const p = await open('/demo/');
+    const done = () => p.waitForFunction(() => document.querySelector('#status')?.dataset.state === 'done', null, { timeout: 30_000 });
+    await done();
+    const upload = async (name, buffer) => {
+      await p.evaluate(() => { document.querySelector('#status').dataset.state = 'uploading'; });
+      await p.setInputFiles('#upload', { name, mimeType: 'image/png', buffer });
+      await done();
+      return {
+        truth: await p.textContent('#truth'),
+        rows: await p.$$eval('#prediction .bar', bars => bars.map(b => [b.children[0].textContent, b.children[2].textContent])),
+      };
+    };
+    const exact = await upload(`sample-${pick}.png`, png(pick, 1, false));
+    assert(exact.truth === `uploaded: sample-${pick}.png`, `truth line: ${exact.truth}`);
+    // 28×28 gray: the demo sees exactly the sample's pixels, so its top 3 are Node's, to the 0.1% shown.
+    const bad = want.filter(({ v, c }, i) => exact.rows[i]?.[0] !== CLASSES[c] || Math.abs(parseFloat(exact.rows[i][1]) - v * 100) > 0.051);
+    assert(bad.length === 0, `top 3 ${JSON.stringify(exact.rows)}, Node cpu ${JSON.stringify(want.map(({ v, c }) => [CLASSES[c], (v * 100).toFixed(1)]))}`);
+    // 56×56 dark-on-light: the demo downsamples and inverts it (light border); the top class stays.
+    const inverted = await upload(`sample-${sure}-inverted.png`, png(sure, 2, true));
+    assert(inverted.truth === `uploaded: sample-${sure}-inverted.png`, `truth line: ${inverted.truth}`);
+    assert(inverted.rows[0]?.[0] === CLASSES[wantSure[0].c], `inverted upload: top ${JSON.stringify(inverted.rows)}, expected ${CLASSES[wantSure[0].c]}`);
+    assert(p.errors.length === 0, `page errors: ${p.errors.join('; ')}`);
+    await p.close();
+    return `sample ${pick} (label ${CLASSES[lenet.extra.labels[pick]]}): ${exact.rows.map(r => r.join(' ')).join(', ')} (= Node cpu); ` +
+        `sample ${sure} inverted 56×56: ${inverted.rows[0].join(' ')}`;
+  });
+
   assert(main.errors.length === 0, `harness page errors: ${main.errors.join('; ')}`);
 } catch (e) {
   failed++;
@@ -349,9 +476,9 @@ try {
 if (perf.length) {
   console.log('\nlatency (ms; this machine, SwiftShader WebGL; cold = first forward incl. shader compiles / weight packing;');
   console.log('warm = median; worker times are round trips incl. transfers; Node cpu = same input on tfjs cpu in Node)');
-  console.log('where   model     backend  cold     warm     rel.err   Node cpu');
+  console.log('where   model               backend  cold     warm     rel.err   Node cpu');
   for (const p of perf) {
-    console.log(`${p.where.padEnd(7)} ${p.model.padEnd(9)} ${p.backend.padEnd(8)} ${fmt(p.coldMs).padStart(7)}  ${fmt(p.warmMs).padStart(7)}  ` +
+    console.log(`${p.where.padEnd(7)} ${p.model.padEnd(19)} ${p.backend.padEnd(8)} ${fmt(p.coldMs).padStart(7)}  ${fmt(p.warmMs).padStart(7)}  ` +
         `${p.err.toExponential(1).padStart(8)}  ${fmt(p.cpuMs).padStart(7)}`);
   }
 }
