@@ -107,10 +107,10 @@ function spawnWorker(onMessage: (m: { type: string; message?: string }) => void,
     const wt = process.getBuiltinModule?.('node:worker_threads') as typeof import('node:worker_threads') | undefined;
     if (wt === undefined) throw new Error('simdnet threads: node:worker_threads is unavailable (Node.js ≥ 20.16 is needed)');
     const w = new wt.Worker(WORKER_SOURCE, { eval: true });
-    w.unref(); // an idle pool never keeps the process alive
     w.on('message', onMessage);
     w.on('error', (e: unknown) => onFailure(String((e as Error)?.message ?? e)));
     w.on('exit', code => onFailure(`worker exited (code ${code})`));
+    w.unref(); // after the listeners (which ref the port): an idle pool never keeps the process alive
     return { post: m => w.postMessage(m), terminate: () => { w.removeAllListeners(); void w.terminate(); } };
   }
   if (typeof Worker === 'undefined') throw new Error('simdnet threads: this environment has no Worker');
@@ -253,6 +253,16 @@ class WorkerPool {
   }
 }
 
+/** Share of useful rows when m rows are cut in t ranges of multiples of 4 (the micro-tile). */
+function rowEfficiency(m: number, t: number): number {
+  return m / (Math.ceil(m / t / 4) * 4 * t);
+}
+
+/** Share of useful columns when n columns are cut in t ranges of 8-column panels. */
+function columnEfficiency(n: number, t: number): number {
+  return n / (Math.ceil(n / t / 8) * 8 * t);
+}
+
 /**
  * The threading state of one shared-memory `simd` backend (BackendSimd.threads): its pool,
  * how many threads the kernels use, and the split of a GEMM / convolution call. The hooks
@@ -264,6 +274,8 @@ export class SimdThreads {
   /** Threads the kernels use now (1 ≤ active ≤ pool size + 1). */
   active = 1;
   minFlops = DEFAULT_MIN_FLOPS;
+  /** Calls split over threads so far (for tests and benchmarks). */
+  splitCalls = 0;
 
   constructor(private readonly backend: BackendSimd, readonly module: WebAssembly.Module) {}
 
@@ -292,9 +304,11 @@ export class SimdThreads {
   /** Runs calls[0] here and calls[1..] on the workers. */
   private dispatch(parts: Call[][]): boolean {
     const wasm = this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>;
-    return this.pool!.run(parts.slice(1), () => {
+    const ran = this.pool!.run(parts.slice(1), () => {
       for (const c of parts[0]) wasm[c.fn](...c.args);
     });
+    if (ran) this.splitCalls++;
+    return ran;
   }
 
   /**
@@ -309,7 +323,7 @@ export class SimdThreads {
     const np = Math.ceil(n / 8) * 8;
     const lo = Math.fround(plan.lo), hi = Math.fround(plan.hi);
     const parts: Call[][] = [];
-    if (m >= 4 * t) {
+    if (m >= 4 * t && rowEfficiency(m, t) + 0.05 >= columnEfficiency(n, t)) {
       const per = Math.ceil(m / t / 4) * 4;
       for (let r0 = 0; r0 < m; r0 += per) {
         const rows = Math.min(per, m - r0);
@@ -338,7 +352,7 @@ export class SimdThreads {
       indirectionBytes: number, x: number, w: number, params: number, y: number, zeroRel: number,
       indirection: number, plan: EpiloguePlan): boolean {
     const t = this.threads(2 * m * n * k);
-    if (t < 2 || m < 8 * t) return false;
+    if (t < 2) return false;
     const per = Math.ceil(m / t / 4) * 4;
     const step = Math.max(4, Math.floor(chunk / 4) * 4);
     const np = Math.ceil(n / 8) * 8;
@@ -347,6 +361,23 @@ export class SimdThreads {
       inHeight, inWidth, inChannels: cin, outHeight, outWidth, filterHeight: kh, filterWidth: kw,
       strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padInfo,
     } = info;
+    const build = (m0: number, count: number, ind: number): Call => ({ fn: 'conv2d_indirection', args: [inHeight,
+      inWidth, cin, outHeight, outWidth, kh, kw, sh, sw, dh, dw, padInfo.top, padInfo.left, m0, count, zeroRel, ind] });
+    if (m <= chunk && n >= 8 * t && (m < 4 * t || columnEfficiency(n, t) > rowEfficiency(m, t) + 0.05)) {
+      // Few pixels (the deep layers): one indirection buffer, built here, and Cout split in
+      // 8-column panels, so that each thread streams only its part of the filter.
+      const wasm = this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>;
+      const b = build(0, m, indirection);
+      wasm[b.fn](...b.args);
+      const cols = Math.ceil(n / t / 8) * 8;
+      const parts: Call[][] = [];
+      for (let n0 = 0; n0 < n; n0 += cols) {
+        parts.push([{ fn: 'conv2d_f32', args: [m, Math.min(cols, n - n0), indirection, x, w + (n0 / 8) * k * 32, k * 32,
+          params + n0 * 4, params + (np + n0) * 4, y + n0 * 4, n * 4, plan.act, lo, hi] }]);
+      }
+      return parts.length > 1 && this.dispatch(parts);
+    }
+    if (m < 8 * t) return false;
     const buffers: number[] = [];
     try {
       const parts: Call[][] = [];
@@ -360,8 +391,7 @@ export class SimdThreads {
         const calls: Call[] = [];
         for (let m0 = s; m0 < e; m0 += step) {
           const count = Math.min(step, e - m0);
-          calls.push({ fn: 'conv2d_indirection', args: [inHeight, inWidth, cin, outHeight, outWidth, kh, kw,
-            sh, sw, dh, dw, padInfo.top, padInfo.left, m0, count, zeroRel, ind] });
+          calls.push(build(m0, count, ind));
           calls.push({ fn: 'conv2d_f32', args: [count, n, ind, x, w, k * 32, params, params + np * 4,
             y + m0 * n * 4, n * 4, plan.act, lo, hi] });
         }
