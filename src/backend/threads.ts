@@ -10,8 +10,10 @@
  * GEMM (gemm_impl.ts `gemm`) and the convolution (conv_impl.ts) glue then hand their call to
  * `BackendSimd.threads`: when the call is large (≥ `minFlops`, default 2 MFLOP) its output rows
  * are cut into numThreads ranges at multiples of the 4-row micro-tile (conv: output pixels, each
- * thread building its own indirection buffer in its own scratch block; GEMM: rows of A/C, or
- * 8-column panels when M is too small), the workers run theirs while the main thread runs the
+ * thread building its own indirection buffer in its own scratch block; GEMM: rows of A/C), or,
+ * when there are too few rows to cut evenly (the 7×7 layers, small M), its output columns in
+ * 8-column panels (each thread then streams only its share of the packed weights; a conv's one
+ * indirection buffer is built first and shared read-only); the workers run theirs while the main thread runs the
  * first, and the main thread waits for them (Atomics.wait on Int32 fields of a slot per worker in
  * the shared memory; a browser main thread, which may not block, spins on Atomics.load). Every
  * output element is computed by the same micro-kernel with the same summation order as in one
