@@ -142,7 +142,7 @@ test('a failing call in a worker surfaces as an Error; the pool keeps working', 
   const t = backend().threads!;
   // gemm_f32 over pointers past the end of memory: a wasm trap inside worker 1.
   const bad = 0xfff00000;
-  assert.throws(() => t.runOnWorker(1, 'gemm_f32', [8, 8, 64, bad, 256, bad, bad, bad, bad, 32, 0, 0, 0]),
+  assert.throws(() => t.runOnWorker('gemm_f32', [8, 8, 64, bad, 256, bad, bad, bad, bad, 32, 0, 0, 0]),
       (e: Error) => /worker 1 failed: gemm_f32: .*out of bounds/i.test(e.message));
   tf.tidy(() => {
     const x = tf.randomNormal([1, 20, 20, 32], 0, 1, 'float32', 14);

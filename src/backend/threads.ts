@@ -33,12 +33,12 @@ import { BackendSimd } from './backend_simd';
 import type { EpiloguePlan } from './gemm_impl';
 import { instantiate, kernelModuleBytes } from './wasm_loader';
 import { toSharedMemoryModule } from './wasm_shared';
-import { SLOT_CALLS, SLOT_HEADER_I32, WORKER_SOURCE } from './threads_worker';
+import {
+  JOB_BYTES, JOB_CALL_CAPACITY, JOB_CALLS, JOB_TABLE, MAX_TASKS, SLOT_BYTES, SLOT_HEADER_I32, WORKER_SOURCE,
+} from './threads_worker';
 
-/** Bytes of a worker's slot: header, error text, call list. */
-const SLOT_BYTES = 32 * 1024;
-/** Float64 entries available for one job's call list. */
-const CALL_CAPACITY = (SLOT_BYTES - SLOT_CALLS) / 8;
+/** Tasks per thread a split aims at: with dynamic scheduling, a preempted thread takes fewer. */
+const TASKS_PER_THREAD = 4;
 /** Kernel exports a worker may call. */
 const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32'] as const;
 type ExportName = typeof EXPORTS[number];
@@ -73,7 +73,8 @@ export interface ThreadsInfo {
   mainThreadBlocks: boolean;
 }
 
-interface Call { fn: ExportName; args: number[]; }
+/** One kernel call; `scratchArg`: index of the argument that gets the running thread's scratch block. */
+interface Call { fn: ExportName; args: number[]; scratchArg?: number; }
 
 /** A worker as seen from the pool: Node worker_threads.Worker or a Web Worker. */
 interface PoolWorker {
@@ -125,28 +126,33 @@ function spawnWorker(onMessage: (m: { type: string; message?: string }) => void,
 }
 
 /**
- * The workers of one backend and their slots in its shared memory. Jobs are posted with
- * `run`; a job's calls must not allocate (all buffers are carved out before posting).
+ * The workers of one backend, their slots and the job area in its shared memory (layout in
+ * threads_worker.ts). Jobs are posted with `run`; a job's calls must not allocate (all buffers
+ * are carved out before posting).
  */
 class WorkerPool {
   private broken: string | null = null;
   private readonly seqs: number[];
   private readonly blocks: boolean;
+  private readonly job: number;
 
   private constructor(private readonly backend: BackendSimd, readonly workers: PoolWorker[],
       readonly slots: number) {
     this.seqs = workers.map(() => 0);
+    this.job = slots + SLOT_BYTES * workers.length;
     // A browser main thread may not block: Atomics.wait throws there (checked before the value).
     const i32 = backend.heap.i32();
     let blocks = true;
-    try { Atomics.wait(i32, (slots >>> 2) + 6, 1, 0); } catch { blocks = false; }
+    try { Atomics.wait(i32, (slots >>> 2) + 7, 1, 0); } catch { blocks = false; }
     this.blocks = blocks;
   }
 
   /** Starts `count` workers on `backend`'s shared memory; resolves when all are ready. */
   static async start(backend: BackendSimd, module: WebAssembly.Module, count: number): Promise<WorkerPool> {
-    const slots = backend.heap.alloc(SLOT_BYTES * count);
-    backend.heap.u8().fill(0, slots, slots + SLOT_BYTES * count);
+    const bytes = SLOT_BYTES * count + JOB_BYTES;
+    const slots = backend.heap.alloc(bytes);
+    backend.heap.u8().fill(0, slots, slots + bytes);
+    const job = slots + SLOT_BYTES * count;
     const workers: PoolWorker[] = [];
     let pool: WorkerPool | null = null;
     try {
@@ -164,7 +170,7 @@ class WorkerPool {
             else if (m?.type === 'error') fail(i)(m.message ?? 'unknown error');
           }, fail(i));
           workers.push(w);
-          w.post({ type: 'init', module, memory: backend.heap.memory, names: EXPORTS, slot: slots + i * SLOT_BYTES });
+          w.post({ type: 'init', module, memory: backend.heap.memory, names: EXPORTS, slot: slots + i * SLOT_BYTES, job });
         }
       });
     } catch (e) {
@@ -179,49 +185,65 @@ class WorkerPool {
   get mainThreadBlocks(): boolean { return this.blocks; }
 
   /**
-   * Runs `jobs[i]` on worker i (i < workers.length; empty jobs are skipped) while the calling
-   * thread runs `local`, and waits for all. Throws the first failure (a worker's with its
-   * message), after every worker has finished.
-   * @returns false, running nothing, when a job does not fit its slot's call list.
+   * Runs `tasks` on the calling thread and the first `helpers` workers, each thread claiming the
+   * next task until none is left; `scratch[i]` is thread i's scratch block (0 = the calling one)
+   * for calls with a `scratchArg`. Waits for all; throws the first failure (a worker's with its
+   * message) after every thread has finished. `local` false: the calling thread only waits (tests).
+   * @returns false, running nothing, when the tasks do not fit the job area.
    */
-  run(jobs: Call[][], local: () => void): boolean {
+  run(tasks: Call[][], helpers: number, scratch: number[], local = true): boolean {
     if (this.broken !== null) throw new Error(`simdnet threads: the pool is broken (${this.broken}); call enableThreads() again`);
-    const fnIndex = (f: ExportName) => EXPORTS.indexOf(f);
-    for (const job of jobs) {
-      let need = 0;
-      for (const c of job) need += 2 + c.args.length;
-      if (need > CALL_CAPACITY) return false;
-    }
+    let need = 0;
+    for (const task of tasks) for (const c of task) need += 3 + c.args.length;
+    if (tasks.length > MAX_TASKS || need > JOB_CALL_CAPACITY) return false;
+    helpers = Math.min(helpers, this.workers.length);
     const buffer = this.backend.heap.memory.buffer;
     const i32 = new Int32Array(buffer);
     const f64 = new Float64Array(buffer);
-    const posted: number[] = [];
-    for (let w = 0; w < jobs.length; w++) {
-      const job = jobs[w];
-      if (job.length === 0) continue;
-      const slot = this.slots + w * SLOT_BYTES, S = slot >>> 2;
-      let p = (slot + SLOT_CALLS) >>> 3;
-      for (const c of job) {
-        f64[p] = fnIndex(c.fn);
-        f64[p + 1] = c.args.length;
-        f64.set(c.args, p + 2);
-        p += 2 + c.args.length;
+    const J = this.job >>> 2, calls = (this.job + JOB_CALLS) >>> 3;
+    let p = 0;
+    for (let t = 0; t < tasks.length; t++) {
+      i32[J + JOB_TABLE + t] = p;
+      for (const c of tasks[t]) {
+        f64[calls + p] = EXPORTS.indexOf(c.fn);
+        f64[calls + p + 1] = c.args.length;
+        f64[calls + p + 2] = c.scratchArg ?? -1;
+        f64.set(c.args, calls + p + 3);
+        p += 3 + c.args.length;
       }
+    }
+    i32[J + JOB_TABLE + tasks.length] = p;
+    i32[J] = tasks.length;
+    Atomics.store(i32, J + 1, 0);
+    for (let w = 0; w < helpers; w++) {
+      const S = (this.slots + w * SLOT_BYTES) >>> 2;
       i32[S + 2] = 0;
-      i32[S + 3] = job.length;
+      i32[S + 6] = scratch[w + 1] ?? 0;
       this.seqs[w] = (this.seqs[w] + 1) | 0;
       Atomics.store(i32, S, this.seqs[w]);
       Atomics.notify(i32, S, 1);
-      posted.push(w);
     }
     let localError: unknown = null;
     try {
-      local();
+      const wasm = this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>;
+      while (local) {
+        const t = Atomics.add(i32, J + 1, 1);
+        if (t >= tasks.length) break;
+        for (const c of tasks[t]) {
+          if (c.scratchArg === undefined) wasm[c.fn](...c.args);
+          else {
+            const args = c.args.slice();
+            args[c.scratchArg] = scratch[0];
+            wasm[c.fn](...args);
+          }
+        }
+      }
     } catch (e) {
       localError = e;
+      Atomics.store(i32, J + 1, tasks.length); // let the workers stop early
     }
     let workerError: string | null = null;
-    for (const w of posted) {
+    for (let w = 0; w < helpers; w++) {
       const S = (this.slots + w * SLOT_BYTES) >>> 2;
       const seq = this.seqs[w];
       for (;;) {
@@ -240,7 +262,7 @@ class WorkerPool {
     return true;
   }
 
-  /** Asks every worker to leave its loop, terminates it and frees the slots. */
+  /** Asks every worker to leave its loop, terminates it and frees the slots and job area. */
   close(): void {
     const i32 = this.backend.heap.i32();
     for (let w = 0; w < this.workers.length; w++) {
@@ -303,19 +325,16 @@ export class SimdThreads {
     return this.pool === null || flops < this.minFlops ? 1 : Math.min(this.active, this.pool.workers.length + 1);
   }
 
-  /** Runs calls[0] here and calls[1..] on the workers. */
-  private dispatch(parts: Call[][]): boolean {
-    const wasm = this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>;
-    const ran = this.pool!.run(parts.slice(1), () => {
-      for (const c of parts[0]) wasm[c.fn](...c.args);
-    });
+  /** Runs `tasks` on t threads (this one and t − 1 workers); scratch[i] = thread i's block. */
+  private dispatch(tasks: Call[][], t: number, scratch: number[] = []): boolean {
+    const ran = this.pool!.run(tasks, t - 1, scratch);
     if (ran) this.splitCalls++;
     return ran;
   }
 
   /**
-   * gemm_impl.ts `gemm` split over threads: C [m, n] = epilogue(A [m, k] · Bpacked), rows of
-   * A/C in ranges of multiples of 4 (or, for m < 4·threads, 8-column panels of B/C).
+   * gemm_impl.ts `gemm` split over threads: C [m, n] = epilogue(A [m, k] · Bpacked), tasks of
+   * rows of A/C in multiples of 4, or of 8-column panels of B/C when m is too small to cut evenly.
    * Arguments as gemm(); lda/ldc in elements. Returns false when not split.
    */
   gemm(m: number, n: number, k: number, a: number, lda: number, w: number, params: number,
@@ -324,39 +343,38 @@ export class SimdThreads {
     if (t < 2) return false;
     const np = Math.ceil(n / 8) * 8;
     const lo = Math.fround(plan.lo), hi = Math.fround(plan.hi);
-    const parts: Call[][] = [];
+    const tasks: Call[][] = [];
     if (m >= 4 * t && rowEfficiency(m, t) + 0.05 >= columnEfficiency(n, t)) {
-      const per = Math.ceil(m / t / 4) * 4;
+      const per = Math.max(4, Math.ceil(m / (t * TASKS_PER_THREAD) / 4) * 4);
       for (let r0 = 0; r0 < m; r0 += per) {
         const rows = Math.min(per, m - r0);
-        parts.push([{ fn: 'gemm_f32', args: [rows, n, k, a + r0 * lda * 4, lda * 4, w, params, params + np * 4,
+        tasks.push([{ fn: 'gemm_f32', args: [rows, n, k, a + r0 * lda * 4, lda * 4, w, params, params + np * 4,
           c + r0 * ldc * 4, ldc * 4, plan.act, lo, hi] }]);
       }
     } else {
-      const per = Math.ceil(n / t / 8) * 8;
+      const per = Math.max(8, Math.ceil(n / (t * TASKS_PER_THREAD) / 8) * 8);
       for (let n0 = 0; n0 < n; n0 += per) {
         const cols = Math.min(per, n - n0);
-        parts.push([{ fn: 'gemm_f32', args: [m, cols, k, a, lda * 4, w + (n0 / 8) * k * 32, params + n0 * 4,
+        tasks.push([{ fn: 'gemm_f32', args: [m, cols, k, a, lda * 4, w + (n0 / 8) * k * 32, params + n0 * 4,
           params + (np + n0) * 4, c + n0 * 4, ldc * 4, plan.act, lo, hi] }]);
       }
     }
-    return parts.length > 1 && this.dispatch(parts);
+    return tasks.length > 1 && this.dispatch(tasks, t);
   }
 
   /**
-   * conv_impl.ts's indirect convolution split over threads: output pixels [0, m) in ranges of
-   * multiples of 4, each range in chunks of ≤ `chunk` pixels, each thread with its own
-   * indirection buffer (the main thread's is `indirection`, the workers' are allocated here and
-   * freed before returning). Other arguments as conv2d_indirection / conv2d_f32 there.
-   * Returns false when not split.
+   * conv_impl.ts's indirect convolution split over threads: tasks of output pixels in multiples
+   * of 4 (≤ `chunk` pixels each: build the task's indirection records in the running thread's
+   * own buffer, then run them; the calling thread's buffer is `indirection`, the workers' are
+   * allocated here and freed before returning), or, for few pixels, one indirection buffer built
+   * here and tasks of 8-column panels of Cout. Other arguments as conv2d_indirection /
+   * conv2d_f32 in conv_impl.ts. Returns false when not split.
    */
   conv2d(info: backend_util.Conv2DInfo, m: number, n: number, k: number, chunk: number,
       indirectionBytes: number, x: number, w: number, params: number, y: number, zeroRel: number,
       indirection: number, plan: EpiloguePlan): boolean {
     const t = this.threads(2 * m * n * k);
     if (t < 2) return false;
-    const per = Math.ceil(m / t / 4) * 4;
-    const step = Math.max(4, Math.floor(chunk / 4) * 4);
     const np = Math.ceil(n / 8) * 8;
     const lo = Math.fround(plan.lo), hi = Math.fround(plan.hi);
     const {
@@ -364,53 +382,46 @@ export class SimdThreads {
       strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padInfo,
     } = info;
     const build = (m0: number, count: number, ind: number): Call => ({ fn: 'conv2d_indirection', args: [inHeight,
-      inWidth, cin, outHeight, outWidth, kh, kw, sh, sw, dh, dw, padInfo.top, padInfo.left, m0, count, zeroRel, ind] });
+      inWidth, cin, outHeight, outWidth, kh, kw, sh, sw, dh, dw, padInfo.top, padInfo.left, m0, count, zeroRel, ind],
+      scratchArg: 16 });
+    const run = (count: number, n0: number, cols: number, m0: number, ind: number): Call => ({ fn: 'conv2d_f32',
+      args: [count, cols, ind, x, w + (n0 / 8) * k * 32, k * 32, params + n0 * 4, params + (np + n0) * 4,
+        y + (m0 * n + n0) * 4, n * 4, plan.act, lo, hi] });
     if (m <= chunk && n >= 8 * t && (m < 4 * t || columnEfficiency(n, t) > rowEfficiency(m, t) + 0.05)) {
       // Few pixels (the deep layers): one indirection buffer, built here, and Cout split in
       // 8-column panels, so that each thread streams only its part of the filter.
-      const wasm = this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>;
       const b = build(0, m, indirection);
-      wasm[b.fn](...b.args);
-      const cols = Math.ceil(n / t / 8) * 8;
-      const parts: Call[][] = [];
-      for (let n0 = 0; n0 < n; n0 += cols) {
-        parts.push([{ fn: 'conv2d_f32', args: [m, Math.min(cols, n - n0), indirection, x, w + (n0 / 8) * k * 32, k * 32,
-          params + n0 * 4, params + (np + n0) * 4, y + n0 * 4, n * 4, plan.act, lo, hi] }]);
-      }
-      return parts.length > 1 && this.dispatch(parts);
+      (this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>)[b.fn](...b.args);
+      const per = Math.max(8, Math.ceil(n / (t * TASKS_PER_THREAD) / 8) * 8);
+      const tasks: Call[][] = [];
+      for (let n0 = 0; n0 < n; n0 += per) tasks.push([run(m, n0, Math.min(per, n - n0), 0, indirection)]);
+      return tasks.length > 1 && this.dispatch(tasks, t);
     }
     if (m < 8 * t) return false;
-    const buffers: number[] = [];
+    // Tasks of whole 4-pixel tiles, at most one indirection chunk each: every tile holds the
+    // same pixels as in one thread, so the results are bit-identical.
+    const step = Math.max(4, Math.floor(chunk / 4) * 4);
+    const per = Math.min(step, Math.max(4, Math.ceil(m / (t * TASKS_PER_THREAD) / 4) * 4));
+    const tasks: Call[][] = [];
+    for (let m0 = 0; m0 < m; m0 += per) {
+      const count = Math.min(per, m - m0);
+      const b = build(m0, count, 0), r = run(count, 0, n, m0, 0);
+      r.scratchArg = 2;
+      tasks.push([b, r]);
+    }
+    const scratch = [indirection];
     try {
-      const parts: Call[][] = [];
-      for (let s = 0; s < m; s += per) {
-        const e = Math.min(m, s + per);
-        let ind = indirection;
-        if (s > 0) {
-          ind = this.backend.scratch(indirectionBytes);
-          buffers.push(ind);
-        }
-        const calls: Call[] = [];
-        for (let m0 = s; m0 < e; m0 += step) {
-          const count = Math.min(step, e - m0);
-          calls.push(build(m0, count, ind));
-          calls.push({ fn: 'conv2d_f32', args: [count, n, ind, x, w, k * 32, params, params + np * 4,
-            y + m0 * n * 4, n * 4, plan.act, lo, hi] });
-        }
-        parts.push(calls);
-      }
-      return parts.length > 1 && this.dispatch(parts);
+      for (let i = 1; i < t; i++) scratch.push(this.backend.scratch(indirectionBytes));
+      return tasks.length > 1 && this.dispatch(tasks, t, scratch);
     } finally {
-      for (const b of buffers) this.backend.freeScratch(b);
+      for (let i = 1; i < scratch.length; i++) this.backend.freeScratch(scratch[i]);
     }
   }
 
-  /** Test hook: runs `calls` on worker `index` (≥ 1) and nothing here. */
-  runOnWorker(index: number, fn: ExportName, args: number[]): void {
-    if (this.pool === null || index < 1 || index > this.pool.workers.length) throw new Error(`simdnet threads: no worker ${index}`);
-    const jobs: Call[][] = this.pool.workers.map(() => []);
-    jobs[index - 1] = [{ fn, args }];
-    this.pool.run(jobs, () => undefined);
+  /** Test hook: runs one call on worker 1 while this thread only waits. */
+  runOnWorker(fn: ExportName, args: number[]): void {
+    if (this.pool === null) throw new Error('simdnet threads: no workers');
+    this.pool.run([[{ fn, args }]], 1, [], false);
   }
 }
 
