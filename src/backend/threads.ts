@@ -8,17 +8,19 @@
  * shared memory) and starts numThreads − 1 workers (Node `worker_threads`, or Web Workers from a
  * Blob URL), each instantiating the same module on the same memory (threads_worker.ts). The
  * GEMM (gemm_impl.ts `gemm`) and the convolution (conv_impl.ts) glue then hand their call to
- * `BackendSimd.threads`: when the call is large (≥ `minFlops`, default 2 MFLOP) its output rows
- * are cut into numThreads ranges at multiples of the 4-row micro-tile (conv: output pixels, each
- * thread building its own indirection buffer in its own scratch block; GEMM: rows of A/C), or,
- * when there are too few rows to cut evenly (the 7×7 layers, small M), its output columns in
- * 8-column panels (each thread then streams only its share of the packed weights; a conv's one
- * indirection buffer is built first and shared read-only); the workers run theirs while the main thread runs the
- * first, and the main thread waits for them (Atomics.wait on Int32 fields of a slot per worker in
- * the shared memory; a browser main thread, which may not block, spins on Atomics.load). Every
- * output element is computed by the same micro-kernel with the same summation order as in one
- * thread, so results are bit-identical. Everything else (elementwise, pooling, small ops) runs
- * on the main thread as before.
+ * `BackendSimd.threads`: when the call is large (≥ `minFlops`, default 2 MFLOP) it is cut into
+ * about 4 tasks per thread: ranges of output rows in whole 4-row micro-tiles (conv: output pixels,
+ * a task building its indirection records in the running thread's own scratch buffer, then
+ * running them; GEMM: rows of A/C), or, when there are too few rows to cut evenly (the 7×7
+ * layers, small M), ranges of 8-column panels of the output (each thread then streams only its
+ * share of the packed weights; a conv's one indirection buffer is built first and shared
+ * read-only). The calling thread and the workers claim tasks with Atomics.add on a shared
+ * counter until none is left (dynamic scheduling, as pthreadpool's work stealing: a thread the
+ * OS preempts takes fewer), then the calling thread waits for the workers (Atomics.wait on an
+ * Int32 field of each worker's slot in the shared memory; a browser main thread, which may not
+ * block, spins on Atomics.load). Every output element is computed by the same micro-kernel with
+ * the same summation order as in one thread, so results are bit-identical. Everything else
+ * (elementwise, pooling, small ops) runs on the calling thread as before.
  *
  * Requirements: `SharedArrayBuffer` (Node: always; browsers: a cross-origin isolated page, i.e.
  * served with COOP `same-origin` + COEP `require-corp`, `crossOriginIsolated === true`). Without
