@@ -1,6 +1,6 @@
 // Opt-in worker threads (src/backend/threads.ts): the shared-memory kernel module equals asc's
 // --sharedMemory build; with threads enabled, conv (3×3, 1×1, 7×7/2, dilated, fused bias+relu),
-// matMul (row split, column split, batched, transposed) and ResNet-18 give bit-identical
+// matMul (row split, column split, batched, transposed), 40 random conv/matMul shapes and ResNet-18 give bit-identical
 // outputs to one thread, and really were split; a failing worker call surfaces as an Error;
 // no tensors or heap bytes leak; disableThreads stops the pool; a process that never disables
 // the pool still exits. The 'simd' backend is re-created on a shared memory for this file and
@@ -41,8 +41,10 @@ function backend(): BackendSimd {
   return simdBackend();
 }
 
-/** Runs f with 1 thread and with THREADS; asserts identical values and that the call was split. */
-function sameAsSingle(label: string, f: () => tf.Tensor): void {
+let splitTotal = 0;
+
+/** Runs f with 1 thread and with THREADS; asserts identical values and (mustSplit) that the call was split. */
+function sameAsSingle(label: string, f: () => tf.Tensor, mustSplit = true): void {
   setThreads(1);
   const a = f();
   const single = a.dataSync().slice();
@@ -52,7 +54,7 @@ function sameAsSingle(label: string, f: () => tf.Tensor): void {
   const b = f();
   const multi = b.dataSync().slice();
   b.dispose();
-  assert.ok(backend().threads!.splitCalls > before, `${label}: the call was split over threads`);
+  if (mustSplit) assert.ok(backend().threads!.splitCalls > before, `${label}: the call was split over threads`);
   assert.is(multi.length, single.length, `${label}: length`);
   let firstDiff = -1;
   for (let i = 0; i < single.length; i++) {
@@ -136,6 +138,36 @@ test('ResNet-18 (eval, 1×64×64×3) threaded = single-threaded, bit for bit', (
   sameAsSingle('resnet18', () => m.call(x) as tf.Tensor);
   x.dispose();
   m.dispose();
+});
+
+test('random conv/matMul shapes (every call split: minFlops 0) threaded = single-threaded', () => {
+  const t = backend().threads!;
+  const saved = t.minFlops;
+  t.minFlops = 0;
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return Math.floor(seed / 65536) % n; };
+  try {
+    for (let i = 0; i < 40; i++) {
+      tf.tidy(() => {
+        const kh = 1 + rnd(5), kw = 1 + rnd(5), s = 1 + rnd(3), d = rnd(4) === 0 ? 2 : 1;
+        const h = kh * d + 4 + rnd(30), w = kw * d + 4 + rnd(30), cin = 1 + rnd(20), cout = 1 + rnd(70), b = 1 + rnd(2);
+        const pad = (['same', 'valid'] as const)[rnd(2)];
+        const x = tf.randomNormal([b, h, w, cin], 0, 1, 'float32', i);
+        const f = tf.randomNormal([kh, kw, cin, cout], 0, 1, 'float32', 100 + i);
+        const label = `conv ${b}×${h}×${w}×${cin} * ${kh}×${kw}→${cout} s${s} d${d} ${pad}`;
+        if (d > 1 && s > 1) return; // tfjs: stride and dilation cannot both exceed 1
+        const before = t.splitCalls;
+        sameAsSingle(label, () => tf.conv2d(x, f, s, pad, 'NHWC', d), false);
+        const m = 1 + rnd(100), k = 1 + rnd(60), n = 1 + rnd(70);
+        sameAsSingle(`matMul ${m}×${k}·${k}×${n}`, () => tf.matMul(tf.randomNormal([m, k], 0, 1, 'float32', 200 + i),
+            tf.randomNormal([k, n], 0, 1, 'float32', 300 + i)), false);
+        splitTotal += t.splitCalls - before;
+      });
+    }
+  } finally {
+    t.minFlops = saved;
+  }
+  assert.ok(splitTotal >= 50, `most random calls were split (${splitTotal} of ≤ 80)`);
 });
 
 test('a failing call in a worker surfaces as an Error; the pool keeps working', () => {

@@ -302,6 +302,8 @@ export class SimdThreads {
   minFlops = DEFAULT_MIN_FLOPS;
   /** Calls split over threads so far (for tests and benchmarks). */
   splitCalls = 0;
+  /** The same over every threaded backend of this process. */
+  static totalSplitCalls = 0;
 
   constructor(private readonly backend: BackendSimd, readonly module: WebAssembly.Module) {}
 
@@ -330,7 +332,7 @@ export class SimdThreads {
   /** Runs `tasks` on t threads (this one and t − 1 workers); scratch[i] = thread i's block. */
   private dispatch(tasks: Call[][], t: number, scratch: number[] = []): boolean {
     const ran = this.pool!.run(tasks, t - 1, scratch);
-    if (ran) this.splitCalls++;
+    if (ran) { this.splitCalls++; SimdThreads.totalSplitCalls++; }
     return ran;
   }
 
@@ -432,12 +434,25 @@ export class SimdThreads {
 /** A shared-memory backend made by enableThreads before 'simd' was initialized; the backend
  * factory (index.ts) takes it. */
 let prepared: BackendSimd | null = null;
+/** The settings of the last enableThreads, until disableThreads: a 'simd' backend that tfjs
+ * creates again (after tf.removeBackend + registerBackend, or engine().reset()) gets them too. */
+let config: { numThreads: number; maxBytes: number; minFlops: number } | null = null;
 
-/** Called by the backend factory: the prepared threaded backend, once. */
-export function takePreparedBackend(): BackendSimd | null {
+/**
+ * Called by the backend factory (index.ts): the prepared threaded backend (once, synchronously);
+ * later, while threads stay enabled, a new threaded backend (asynchronously: the workers must
+ * start, so `await tf.setBackend('simd')`); null when threads are off.
+ */
+export function takePreparedBackend(): BackendSimd | Promise<BackendSimd> | null {
   const b = prepared;
   prepared = null;
-  return b;
+  if (b !== null || config === null) return b;
+  const { numThreads, maxBytes, minFlops } = config;
+  return makeSharedBackend(maxBytes).then(async backend => {
+    backend.threads!.minFlops = minFlops;
+    await backend.threads!.resize(numThreads);
+    return backend;
+  });
 }
 
 /** The initialized 'simd' backend, without initializing it. */
@@ -477,6 +492,9 @@ async function makeSharedBackend(maxBytes: number): Promise<BackendSimd> {
  * over `numThreads` threads (see the file comment). Call it before the backend is initialized
  * (before `tf.setBackend('simd')`, `ready()` or the first op); called again later it only
  * changes the number of threads (restarting the pool). Results are bit-identical to one thread.
+ * Threads stay on until `disableThreads()`: a 'simd' backend that tfjs creates again later
+ * (tf.removeBackend + registerBackend, engine().reset()) is threaded too, created asynchronously
+ * (`await tf.setBackend('simd')`).
  *
  * To switch a backend that is already initialized single-threaded, remove it first (its tensors
  * are lost): `const f = tf.findBackendFactory('simd'); tf.removeBackend('simd');
@@ -517,6 +535,7 @@ export async function enableThreads(options: ThreadsOptions = {}): Promise<Threa
   const threads = backend.threads!;
   if (options.minFlops !== undefined) threads.minFlops = options.minFlops;
   await threads.resize(n);
+  config = { numThreads: n, maxBytes, minFlops: threads.minFlops };
   return threadsInfo();
 }
 
@@ -537,9 +556,11 @@ export function setThreads(n: number): void {
 /**
  * Stops the worker pool. An initialized backend keeps its (shared) memory and tensors and goes
  * on single-threaded; a prepared, not yet initialized one is dropped (the backend then starts
- * as usual, unshared). Safe to call when threads are off.
+ * as usual, unshared), and so is a backend that tfjs creates later. Safe to call when threads
+ * are off.
  */
 export async function disableThreads(): Promise<void> {
+  config = null;
   const live = initializedSimd();
   if (live?.threads != null) {
     live.threads.close();
