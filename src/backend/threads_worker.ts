@@ -74,7 +74,9 @@ function loop(buffer, slot, job, fns, names) {
   // The slot and the job area lie below the memory size at start; later growth does not move them.
   const i32 = new Int32Array(buffer), f64 = new Float64Array(buffer), u8 = new Uint8Array(buffer);
   const S = slot >>> 2, J = job >>> 2, CALLS = (job + JOB_CALLS) >>> 3;
-  let seen = Atomics.load(i32, S);
+  // Not Atomics.load: the main thread may post the first job (seq 1) between our 'ready' and
+  // this line; the slot was zero-filled before 'init', so 0 is the value before any job.
+  let seen = 0;
   for (;;) {
     Atomics.wait(i32, S, seen);
     if (Atomics.load(i32, S + 5) === 1) return;
