@@ -329,9 +329,17 @@ export class SimdThreads {
     return this.pool === null || flops < this.minFlops ? 1 : Math.min(this.active, this.pool.workers.length + 1);
   }
 
+  /** Benchmark hook (bench/threads_share.ts): split calls run all their tasks on the calling
+   * thread, so that `splitMs` measures the one-thread time of the parallel part. */
+  runSplitsLocally = false;
+  /** Wall milliseconds spent in split calls (dispatch to the end of the last task). */
+  splitMs = 0;
+
   /** Runs `tasks` on t threads (this one and t − 1 workers); scratch[i] = thread i's block. */
   private dispatch(tasks: Call[][], t: number, scratch: number[] = []): boolean {
-    const ran = this.pool!.run(tasks, t - 1, scratch);
+    const t0 = performance.now();
+    const ran = this.pool!.run(tasks, this.runSplitsLocally ? 0 : t - 1, scratch);
+    this.splitMs += performance.now() - t0;
     if (ran) { this.splitCalls++; SimdThreads.totalSplitCalls++; }
     return ran;
   }
