@@ -217,6 +217,17 @@ test('disableThreads stops the pool; the backend keeps its tensors and runs sing
   tf.dispose([x, w, threaded, single]);
 });
 
+test('disposing the backend (tf.removeBackend) stops its pool; a re-created backend is threaded again', async () => {
+  await enableThreads({ numThreads: 2 });
+  const t = backend().threads!;
+  assert.is(t.poolThreads, 2);
+  recreateSimd(); // tf.removeBackend → BackendSimd.dispose
+  assert.is(t.poolThreads, 1, 'the disposed backend has no workers left');
+  assert.ok(await tf.setBackend('simd')); // enableThreads' settings hold until disableThreads
+  assert.is(threadsInfo().poolThreads, 2);
+  assert.ok(backend().threads !== t);
+});
+
 test('a process that never calls disableThreads still exits', () => {
   const dir = mkdtempSync(join(process.cwd(), '.tmp-threads-'));
   const script = join(dir, 'child.mts');
