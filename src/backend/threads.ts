@@ -121,10 +121,11 @@ function spawnWorker(onMessage: (m: { type: string; message?: string }) => void,
   if (typeof Worker === 'undefined') throw new Error('simdnet threads: this environment has no Worker');
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const w = new Worker(url);
-  URL.revokeObjectURL(url);
-  w.onmessage = (e: MessageEvent) => onMessage(e.data);
-  w.onerror = e => { e.preventDefault?.(); onFailure(e.message || 'worker error'); };
-  return { post: m => w.postMessage(m), terminate: () => w.terminate() };
+  // The script loads asynchronously: the URL is revoked once the worker has answered.
+  const revoke = () => URL.revokeObjectURL(url);
+  w.onmessage = (e: MessageEvent) => { revoke(); onMessage(e.data); };
+  w.onerror = e => { revoke(); e.preventDefault?.(); onFailure(e.message || 'worker error'); };
+  return { post: m => w.postMessage(m), terminate: () => { revoke(); w.terminate(); } };
 }
 
 /**
