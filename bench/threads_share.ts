@@ -28,14 +28,18 @@ await enableThreads({ numThreads: N });
 await tf.setBackend('simd');
 tf.enableProdMode();
 const threads = simdBackend().threads!;
+const TASKS = 4 * N; // TASKS_PER_THREAD × N in src/backend/threads.ts (fewer for some shapes)
 const model = factory().eval();
 const x = tf.randomNormal([1, size, size, 3], 0, 1, 'float32', 1);
 const forward = () => tf.tidy(() => model.call(x)).dispose();
 for (let i = 0; i < 3; i++) forward();
 setThreads(N);
 const s0 = threads.splitCalls;
+const sum = (a: number[]) => a.reduce((p, q) => p + q, 0);
+const w0 = sum(threads.workerTasks());
 forward();
 const splitsPerForward = threads.splitCalls - s0;
+const workerTasksPerForward = sum(threads.workerTasks()) - w0;
 
 type Mode = { label: string; n: number; local: boolean; wall: number[]; cpu: number[]; split: number[] };
 const modes: Mode[] = [
@@ -64,7 +68,8 @@ for (const m of modes) console.log(`${m.label.padEnd(22)} wall ${med(m.wall).toF
 const [one, many, local] = modes;
 // The share from the same rounds' paired values of the local mode (its total and split part).
 const share = med(local.split.map((s, i) => s / local.wall[i]));
-console.log(`${name} ${size}×${size} batch 1: ${splitsPerForward} calls split per forward`);
+console.log(`${name} ${size}×${size} batch 1: ${splitsPerForward} calls split per forward; the workers ran ` +
+    `${workerTasksPerForward} of their tasks (about ${TASKS} per call: ${(100 * workerTasksPerForward / (splitsPerForward * TASKS)).toFixed(0)}%)`);
 console.log(`measured: ${N} threads ÷ 1 thread = ${(med(one.wall) / med(many.wall)).toFixed(2)}× wall, ` +
     `CPU per forward ${(med(many.cpu) / med(one.cpu)).toFixed(3)}× (threading overhead)`);
 console.log(`split share of the one-thread time: ${(100 * share).toFixed(1)}% -> Amdahl bound on ${N} idle cores ` +

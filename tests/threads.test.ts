@@ -135,7 +135,10 @@ test('matMul (row split, column split for small M, batched, transposed) threaded
 test('ResNet-18 (eval, 1×64×64×3) threaded = single-threaded, bit for bit', () => {
   const m = resnet18().eval();
   const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 13);
+  const sum = (a: number[]) => a.reduce((p, q) => p + q, 0);
+  const tasksBefore = sum(backend().threads!.workerTasks());
   sameAsSingle('resnet18', () => m.call(x) as tf.Tensor);
+  assert.ok(sum(backend().threads!.workerTasks()) > tasksBefore, 'the workers ran some of the tasks');
   x.dispose();
   m.dispose();
 });

@@ -187,6 +187,12 @@ class WorkerPool {
 
   get mainThreadBlocks(): boolean { return this.blocks; }
 
+  /** Tasks each worker has run so far. */
+  workerTasks(): number[] {
+    const i32 = this.backend.heap.i32();
+    return this.workers.map((_, w) => Atomics.load(i32, ((this.slots + w * SLOT_BYTES) >>> 2) + 3));
+  }
+
   /**
    * Runs `tasks` on the calling thread and the first `helpers` workers, each thread claiming the
    * next task until none is left; `scratch[i]` is thread i's scratch block (0 = the calling one)
@@ -307,6 +313,10 @@ export class SimdThreads {
   static totalSplitCalls = 0;
 
   constructor(private readonly backend: BackendSimd, readonly module: WebAssembly.Module) {}
+
+  /** Tasks run by each worker of the current pool (empty without workers): a check that the
+   * workers take part. */
+  workerTasks(): number[] { return this.pool?.workerTasks() ?? []; }
 
   /** Threads started, the calling one included. */
   get poolThreads(): number { return (this.pool?.workers.length ?? 0) + 1; }

@@ -11,6 +11,7 @@
  *   [0] seq   — the main thread increments it (and notifies) to post a job
  *   [1] done  — the worker stores the job's seq when it has finished (and notifies)
  *   [2] status — 0 ok, 1 a call threw (message in the error area, its byte length in [4])
+ *   [3] tasks — how many tasks this worker has run (a running count, for tests and benchmarks)
  *   [5] quit  — 1: leave the loop and close
  *   [6] scratch — this thread's scratch block for the job (see below)
  * The job area (Int32 fields, shared by all threads): [0] task count, [1] next task; from
@@ -89,6 +90,7 @@ function loop(buffer, slot, job, fns, names) {
       for (;;) {
         const t = Atomics.add(i32, J + 1, 1);
         if (t >= n) break;
+        i32[S + 3]++; // tasks this worker ran (its slot alone writes it)
         let p = CALLS + i32[J + JOB_TABLE + t];
         const end = CALLS + i32[J + JOB_TABLE + t + 1];
         while (p < end) {
