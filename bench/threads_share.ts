@@ -8,8 +8,10 @@
  *   split, 1 thread setThreads(N) with runSplitsLocally: the calls that would be split run all
  *                   their tasks here, and SimdThreads.splitMs times them
  * Prints the medians (wall and process CPU ms), the split share s of the one-thread time and the
- * Amdahl bound 1 / (1 − s + s/N) for N idle cores. On a machine shared with other work the
- * measured N-thread speedup is diluted; the bound and the CPU overhead are not.
+ * Amdahl bound 1 / (1 − s + s/N) for N idle cores, and a control: the speedup of N plain-JS
+ * loops on N threads, i.e. how many cores the machine gives this process at that moment. On a
+ * machine shared with other work the measured N-thread speedup is diluted; read it against the
+ * control. The bound and the CPU overhead do not depend on the load.
  */
 import { setFlagsFromString } from 'node:v8';
 import { loadavg } from 'node:os';
@@ -47,6 +49,30 @@ const modes: Mode[] = [
   { label: `${N} threads`, n: N, local: false, wall: [], cpu: [], split: [] },
   { label: 'split calls, 1 thread', n: N, local: true, wall: [], cpu: [], split: [] },
 ];
+/** Control, independent of simdnet: how many cores this process gets right now, as the speedup
+ * of N equal plain-JS loops on N threads (N − 1 workers) over one loop on this thread. */
+async function availableParallelism(): Promise<number> {
+  const { Worker } = await import('node:worker_threads');
+  const n = 1.5e8;
+  const loop = (k: number) => { let x = 0; for (let i = 0; i < k; i++) x += Math.sqrt(i); return x; };
+  const src = `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', k => { let x = 0; for (let i = 0; i < k; i++) x += Math.sqrt(i); parentPort.postMessage(x); });`;
+  const workers = Array.from({ length: N - 1 }, () => new Worker(src, { eval: true }));
+  await Promise.all(workers.map(w => new Promise(r => w.once('online', r))));
+  loop(n);
+  let t0 = performance.now();
+  loop(n);
+  const one = performance.now() - t0;
+  t0 = performance.now();
+  const done = workers.map(w => new Promise(r => w.once('message', r)));
+  for (const w of workers) w.postMessage(n);
+  loop(n);
+  await Promise.all(done);
+  const many = performance.now() - t0;
+  await Promise.all(workers.map(w => w.terminate()));
+  return N * one / many;
+}
+const control = await availableParallelism();
 const load0 = loadavg()[0];
 for (let r = 0; r < rounds; r++) {
   for (let k = 0; k < modes.length; k++) {
@@ -74,4 +100,5 @@ console.log(`measured: ${N} threads ÷ 1 thread = ${(med(one.wall) / med(many.wa
     `CPU per forward ${(med(many.cpu) / med(one.cpu)).toFixed(3)}× (threading overhead)`);
 console.log(`split share of the one-thread time: ${(100 * share).toFixed(1)}% -> Amdahl bound on ${N} idle cores ` +
     `${(1 / (1 - share + share / N)).toFixed(2)}×`);
-console.log(`load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
+console.log(`control: ${N} plain-JS loops on ${N} threads ran ${control.toFixed(2)}× as fast as one (the cores this process ` +
+    `got at the start); load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
