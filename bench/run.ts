@@ -9,6 +9,8 @@
  *   --no-cpu           skip tfjs cpu for the cases marked cpuSlow (≳1 s per call: models, atrous)
  *   --backends <list>  comma-separated subset of simd,wasm,cpu (default: all three)
  *   --no-relaxed       load the plain-SIMD kernel module even where relaxed SIMD is available
+ *   --threads <n>      also time simd on n worker threads (enableThreads): a lane 'simd×n' beside 'simd'
+ *                      (1 thread), both on the same shared-memory backend, alternating as the others
  *   --json             print only a JSON array of {case, backend, medianMs, gflops} on stdout
  *   --list             print the case names and exit
  *
@@ -28,6 +30,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import type * as tfWasm from '@tensorflow/tfjs-backend-wasm';
 import '../src/index';
 import * as wasmLoader from '../src/backend/wasm_loader';
+import { enableThreads, setThreads } from '../src/backend/threads';
 import { CASES, clearInputCache, countFlops, type BenchCase, type Prepared } from './cases';
 import { measurePeak, type Peak } from './peak';
 
@@ -79,6 +82,13 @@ if (json) console.log = console.error;
 if (flag('--no-relaxed')) process.env.SIMDNET_NO_RELAXED = '1';
 else setFlagsFromString('--experimental-wasm-relaxed-simd');
 
+// --threads n: the simd backend is created on a shared memory with a pool of n threads; lane
+// 'simd' runs it with setThreads(1), lane 'simd×n' with setThreads(n).
+const THREADS = Number(option('--threads') ?? 1);
+if (!(Number.isInteger(THREADS) && THREADS >= 1 && THREADS <= 64)) throw new Error(`--threads: expected an integer 1..64, got ${option('--threads')}`);
+const SIMD_MT = `simd×${THREADS}`;
+if (THREADS > 1 && wanted.includes('simd')) await enableThreads({ numThreads: THREADS });
+
 /** Timing policy: warm-up and timed calls per backend, from the first call's duration. */
 const POLICY = quick
   ? { minWarm: 2, minWarmWasm: 3, warmMs: 200, minReps: 5, maxReps: 15, repMs: 500 }
@@ -112,6 +122,10 @@ async function loadTfjsWasm(): Promise<string | null> {
 }
 
 async function activate(backend: string): Promise<void> {
+  if (THREADS > 1 && (backend === 'simd' || backend === SIMD_MT)) {
+    setThreads(backend === SIMD_MT ? THREADS : 1);
+    backend = 'simd';
+  }
   if (tf.getBackend() === backend) return;
   if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' failed to initialize`);
 }
@@ -216,6 +230,7 @@ for (const b of wanted) {
   }
 }
 if (backends.length === 0) throw new Error('no backend could be initialized');
+if (THREADS > 1 && backends.includes('simd')) backends.splice(backends.indexOf('simd') + 1, 0, SIMD_MT);
 
 const load = () => loadavg().map(x => x.toFixed(2)).join(' ');
 say(`simdnet bench: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load()}`);
@@ -265,6 +280,14 @@ for (const c of cases) {
 say('');
 for (const f of footnotes) say(f);
 if (footnotes.length > 0) say('');
+if (THREADS > 1) {
+  for (const c of cases) {
+    const one = results.find(r => r.case === c.name && r.backend === 'simd');
+    const mt = results.find(r => r.case === c.name && r.backend === SIMD_MT);
+    if (one && mt) say(`threads: ${c.name}: simd ${ms(one.medianMs)} ms, ${SIMD_MT} ${ms(mt.medianMs)} ms: ${(one.medianMs / mt.medianMs).toFixed(2)}× (cpu ms ${ms(one.cpuMs)} → ${ms(mt.cpuMs)})`);
+  }
+  say('');
+}
 say(`done in ${((performance.now() - started) / 60000).toFixed(1)} min; load average now ${load()}`);
 if (json) {
   process.stdout.write(JSON.stringify(results.map(r => ({ case: r.case, backend: r.backend, medianMs: r.medianMs, gflops: r.gflops }))) + '\n');

@@ -14,6 +14,7 @@ import {
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { Heap } from './heap';
 import { KernelExports } from './wasm_loader';
+import type { SimdThreads } from './threads';
 
 /** Per-tensor record. `ptr`/`bytes` address the heap block; strings stay in JS. */
 export interface TensorData {
@@ -67,6 +68,8 @@ export class BackendSimd extends KernelBackend {
   /** Packed filters (GEMM-ready panels), keyed by the filter tensor's dataId. */
   private readonly packed = new Map<DataId, PackedEntry[]>();
   private packedBytes = 0;
+  /** Worker threads on a shared memory (threads.ts enableThreads); null: single-threaded, unshared. */
+  threads: SimdThreads | null = null;
   private cpuBackend: MathBackendCPU | null = null;
   private disposed = false;
 
@@ -249,6 +252,7 @@ export class BackendSimd extends KernelBackend {
     return 1e-7;
   }
   override dispose(): void {
+    this.threads?.close();
     this.disposed = true;
     this.packed.clear();
     this.cpuBackend?.dispose();

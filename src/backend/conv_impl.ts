@@ -96,6 +96,8 @@ export function conv2dImpl(backend: BackendSimd, x: TensorInfo, filter: TensorIn
     const run = wasmFn(backend, 'conv2d_f32');
     const np = Math.ceil(n / NR) * NR;
     const zeroRel = (zero - xPtr) >>> 0; // the kernel adds x back, modulo 2^32
+    if (backend.threads !== null && backend.threads.conv2d(info, m, n, k, chunk, indirectionBytes, xPtr, w, params,
+        yPtr, zeroRel, indirection, plan)) return y; // split over worker threads (threads.ts)
     for (let m0 = 0; m0 < m; m0 += chunk) {
       const count = Math.min(chunk, m - m0);
       build(inHeight, inWidth, cin, outHeight, outWidth, kh, kw, sh, sw, dh, dw, padInfo.top, padInfo.left,

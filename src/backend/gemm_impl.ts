@@ -208,6 +208,7 @@ const f32 = (v: number) => Math.fround(v);
  */
 export function gemm(backend: BackendSimd, m: number, n: number, k: number, a: number, lda: number,
     w: number, params: number, plan: EpiloguePlan, c: number, ldc: number): void {
+  if (backend.threads !== null && backend.threads.gemm(m, n, k, a, lda, w, params, plan, c, ldc)) return;
   const np = Math.ceil(n / NR) * NR;
   wasmFn(backend, 'gemm_f32')(m, n, k, a, lda * 4, w, params, params + np * 4, c, ldc * 4,
       plan.act, f32(plan.lo), f32(plan.hi));

@@ -11,11 +11,14 @@ import { BackendSimd } from './backend_simd';
 import { registerAllKernels, NATIVE_KERNELS } from './register_all_kernels';
 import { registerCpuFallbacks, FALLBACK_KERNELS } from './cpu_fallback';
 import { compileKernelModule, instantiate, kernelModuleSync } from './wasm_loader';
+import { takePreparedBackend } from './threads';
 
 export { BackendSimd } from './backend_simd';
 export type { SimdMemoryInfo, TensorData } from './backend_simd';
 export { setWasmSource, isSimdSupported, wasmVariant } from './wasm_loader';
 export type { WasmSource } from './wasm_loader';
+export { enableThreads, setThreads, disableThreads, threadsInfo, threadsSupported } from './threads';
+export type { ThreadsOptions, ThreadsInfo } from './threads';
 export { NATIVE_KERNELS, FALLBACK_KERNELS };
 
 /** The backend's name in tfjs' registry. */
@@ -25,6 +28,8 @@ export const SIMD_BACKEND_NAME = 'simd';
 const onBrowserMainThread = typeof window !== 'undefined' && typeof document !== 'undefined';
 
 function createBackend(): BackendSimd | Promise<BackendSimd> {
+  const threaded = takePreparedBackend(); // enableThreads() ran first
+  if (threaded !== null) return threaded;
   if (!onBrowserMainThread) {
     const m = kernelModuleSync();
     if (m !== null) return new BackendSimd(instantiate(m));

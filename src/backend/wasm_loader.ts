@@ -107,14 +107,36 @@ export function kernelModuleSync(): WebAssembly.Module | null {
   return compiledSync;
 }
 
-/** Instantiates the kernel module; each backend instance gets its own memory. */
-export function instantiate(module: WebAssembly.Module): KernelExports {
+/** Instantiates the kernel module; each backend instance gets its own memory, except with
+ * `memory`: the shared memory that the shared-memory variant (wasm_shared.ts) imports. */
+export function instantiate(module: WebAssembly.Module, memory?: WebAssembly.Memory): KernelExports {
   const imports = {
     env: {
       abort(_msg: number, _file: number, line: number, col: number): never {
         throw new Error(`simdnet kernel aborted at ${line}:${col}`);
       },
+      ...(memory !== undefined ? { memory } : {}),
     },
   };
   return new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
+}
+
+/**
+ * The bytes of the configured kernel module (the embedded variant, or the bytes/URL given to
+ * setWasmSource), for building its shared-memory variant (threads.ts).
+ * @throws Error when the source is a compiled WebAssembly.Module (its bytes are not available),
+ *   SIMD is unsupported, or fetching the URL fails.
+ */
+export async function kernelModuleBytes(): Promise<Uint8Array> {
+  const src = source;
+  if (src === null) return validated(embeddedBytes());
+  if (src instanceof WebAssembly.Module) {
+    throw new Error('simdnet threads: setWasmSource() was given a compiled WebAssembly.Module; threads need ' +
+        'the module bytes or a URL (the shared-memory variant is made from the bytes)');
+  }
+  if (src instanceof ArrayBuffer) return validated(new Uint8Array(src));
+  if (src instanceof Uint8Array) return validated(src);
+  const res = await fetch(String(src));
+  if (!res.ok) throw new Error(`simdnet: fetching the kernel module from ${String(src)} failed: HTTP ${res.status}`);
+  return validated(new Uint8Array(await res.arrayBuffer()));
 }

@@ -1,0 +1,605 @@
+/**
+ * Opt-in worker threads for the `simd` backend: the large GEMM and convolution calls are split
+ * over a pool of workers that share the backend's wasm memory.
+ *
+ * How: `enableThreads({ numThreads })` (before the backend is initialized) builds the
+ * shared-memory variant of the kernel module (wasm_shared.ts), creates a shared
+ * `WebAssembly.Memory`, instantiates the module on it for the backend (so tensors live in
+ * shared memory) and starts numThreads − 1 workers (Node `worker_threads`, or Web Workers from a
+ * Blob URL), each instantiating the same module on the same memory (threads_worker.ts). The
+ * GEMM (gemm_impl.ts `gemm`) and the convolution (conv_impl.ts) glue then hand their call to
+ * `BackendSimd.threads`: when the call is large (≥ `minFlops`, default 2 MFLOP) it is cut into
+ * about 4 tasks per thread: ranges of output rows in whole 4-row micro-tiles (conv: output pixels,
+ * a task building its indirection records in the running thread's own scratch buffer, then
+ * running them; GEMM: rows of A/C), or, when there are too few rows to cut evenly (the 7×7
+ * layers, small M), ranges of 8-column panels of the output (each thread then streams only its
+ * share of the packed weights; a conv's one indirection buffer is built first and shared
+ * read-only). The calling thread and the workers claim tasks with Atomics.add on a shared
+ * counter until none is left (dynamic scheduling, as pthreadpool's work stealing: a thread the
+ * OS preempts takes fewer), then the calling thread waits for the workers (Atomics.wait on an
+ * Int32 field of each worker's slot in the shared memory; a browser main thread, which may not
+ * block, spins on Atomics.load). Every output element is computed by the same micro-kernel with
+ * the same summation order as in one thread, so results are bit-identical. Everything else
+ * (elementwise, pooling, small ops) runs on the calling thread as before.
+ *
+ * Requirements: `SharedArrayBuffer` (Node: always; browsers: a cross-origin isolated page, i.e.
+ * served with COOP `same-origin` + COEP `require-corp`, `crossOriginIsolated === true`). Without
+ * `enableThreads` nothing changes: the backend keeps its private, unshared memory.
+ *
+ * Mirrors the threading of XNNPACK (pthreadpool parallelize over output tiles) and
+ * onnxruntime-web's wasm threads, on this library's JS-owned heap.
+ */
+import { engine, findBackendFactory } from '@tensorflow/tfjs-core';
+import type { backend_util } from '@tensorflow/tfjs-core';
+import { BackendSimd } from './backend_simd';
+import type { EpiloguePlan } from './gemm_impl';
+import { instantiate, kernelModuleBytes } from './wasm_loader';
+import { toSharedMemoryModule } from './wasm_shared';
+import {
+  JOB_BYTES, JOB_CALL_CAPACITY, JOB_CALLS, JOB_TABLE, MAX_TASKS, SLOT_BYTES, SLOT_HEADER_I32, WORKER_SOURCE,
+} from './threads_worker';
+
+/** Tasks per thread a split aims at: with dynamic scheduling, a preempted thread takes fewer. */
+const TASKS_PER_THREAD = 4;
+/** Kernel exports a worker may call. */
+const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32'] as const;
+type ExportName = typeof EXPORTS[number];
+/** Default threshold below which a call stays on one thread (2 MFLOP ≈ 0.1 ms). */
+const DEFAULT_MIN_FLOPS = 2e6;
+const START_TIMEOUT_MS = 30_000;
+
+/** Options of `enableThreads`. */
+export interface ThreadsOptions {
+  /** Threads in all, the calling thread included (1–64). Default: the number of logical
+   * CPUs (os.availableParallelism / navigator.hardwareConcurrency), at most 4. */
+  numThreads?: number;
+  /** Maximum size of the shared wasm memory in bytes (a multiple of 64 KiB; default 4 GiB, the
+   * wasm32 limit). A shared memory must declare it up front; lower it where address space is
+   * scarce (32-bit browsers). */
+  maximumMemoryBytes?: number;
+  /** Calls with fewer floating-point operations (2·M·N·K) than this stay on one thread. */
+  minFlops?: number;
+}
+
+/** What `threadsInfo()` reports. */
+export interface ThreadsInfo {
+  /** SharedArrayBuffer is available here (Node, or a cross-origin isolated page). */
+  supported: boolean;
+  /** The simd backend (initialized or prepared) has a shared memory. */
+  sharedMemory: boolean;
+  /** Threads the large kernels are split over now (1 = single-threaded). */
+  numThreads: number;
+  /** Threads started (workers + the calling thread). */
+  poolThreads: number;
+  /** Whether the main thread blocks in Atomics.wait (Node, workers) or spins (browser main thread). */
+  mainThreadBlocks: boolean;
+}
+
+/** One kernel call; `scratchArg`: index of the argument that gets the running thread's scratch block. */
+interface Call { fn: ExportName; args: number[]; scratchArg?: number; }
+
+/** A worker as seen from the pool: Node worker_threads.Worker or a Web Worker. */
+interface PoolWorker {
+  post(msg: unknown): void;
+  terminate(): void;
+}
+
+function isNode(): boolean {
+  return typeof process === 'object' && process.versions?.node != null && typeof window === 'undefined';
+}
+
+/** True where SharedArrayBuffer and Atomics exist (Node; cross-origin isolated pages and workers). */
+export function threadsSupported(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return isNode() || g.crossOriginIsolated !== false;
+}
+
+function defaultThreadCount(): number {
+  let n = 2;
+  if (isNode()) {
+    const os = process.getBuiltinModule?.('node:os') as typeof import('node:os') | undefined;
+    if (os !== undefined) n = os.availableParallelism?.() ?? os.cpus().length;
+  } else if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency > 0) {
+    n = navigator.hardwareConcurrency;
+  }
+  return Math.max(1, Math.min(4, n));
+}
+
+function spawnWorker(onMessage: (m: { type: string; message?: string }) => void,
+    onFailure: (message: string) => void): PoolWorker {
+  if (isNode()) {
+    const wt = process.getBuiltinModule?.('node:worker_threads') as typeof import('node:worker_threads') | undefined;
+    if (wt === undefined) throw new Error('simdnet threads: node:worker_threads is unavailable (Node.js ≥ 20.16 is needed)');
+    const w = new wt.Worker(WORKER_SOURCE, { eval: true });
+    w.on('message', onMessage);
+    w.on('error', (e: unknown) => onFailure(String((e as Error)?.message ?? e)));
+    w.on('exit', code => onFailure(`worker exited (code ${code})`));
+    w.unref(); // after the listeners (which ref the port): an idle pool never keeps the process alive
+    return { post: m => w.postMessage(m), terminate: () => { w.removeAllListeners(); void w.terminate(); } };
+  }
+  if (typeof Worker === 'undefined') throw new Error('simdnet threads: this environment has no Worker');
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  // The script loads asynchronously: the URL is revoked once the worker has answered.
+  const revoke = () => URL.revokeObjectURL(url);
+  w.onmessage = (e: MessageEvent) => { revoke(); onMessage(e.data); };
+  w.onerror = e => { revoke(); e.preventDefault?.(); onFailure(e.message || 'worker error'); };
+  return { post: m => w.postMessage(m), terminate: () => { revoke(); w.terminate(); } };
+}
+
+/**
+ * The workers of one backend, their slots and the job area in its shared memory (layout in
+ * threads_worker.ts). Jobs are posted with `run`; a job's calls must not allocate (all buffers
+ * are carved out before posting).
+ */
+class WorkerPool {
+  private broken: string | null = null;
+  private readonly seqs: number[];
+  private readonly blocks: boolean;
+  private readonly job: number;
+
+  private constructor(private readonly backend: BackendSimd, readonly workers: PoolWorker[],
+      readonly slots: number) {
+    this.seqs = workers.map(() => 0);
+    this.job = slots + SLOT_BYTES * workers.length;
+    // A browser main thread may not block: Atomics.wait throws there (checked before the value).
+    const i32 = backend.heap.i32();
+    let blocks = true;
+    try { Atomics.wait(i32, (slots >>> 2) + 7, 1, 0); } catch { blocks = false; }
+    this.blocks = blocks;
+  }
+
+  /** Starts `count` workers on `backend`'s shared memory; resolves when all are ready. */
+  static async start(backend: BackendSimd, module: WebAssembly.Module, count: number): Promise<WorkerPool> {
+    const bytes = SLOT_BYTES * count + JOB_BYTES;
+    const slots = backend.heap.alloc(bytes);
+    backend.heap.u8().fill(0, slots, slots + bytes);
+    const job = slots + SLOT_BYTES * count;
+    const workers: PoolWorker[] = [];
+    let pool: WorkerPool | null = null;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let ready = 0;
+        const timer = setTimeout(() => reject(new Error(`simdnet threads: workers did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        const fail = (i: number) => (message: string) => {
+          if (pool !== null) { pool.broken ??= `worker ${i + 1}: ${message}`; return; }
+          clearTimeout(timer);
+          reject(new Error(`simdnet threads: worker ${i + 1} failed to start: ${message}`));
+        };
+        for (let i = 0; i < count; i++) {
+          const w = spawnWorker(m => {
+            if (m?.type === 'ready' && ++ready === count) { clearTimeout(timer); resolve(); }
+            else if (m?.type === 'error') fail(i)(m.message ?? 'unknown error');
+          }, fail(i));
+          workers.push(w);
+          w.post({ type: 'init', module, memory: backend.heap.memory, names: EXPORTS, slot: slots + i * SLOT_BYTES, job });
+        }
+      });
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      backend.heap.release(slots);
+      throw e;
+    }
+    pool = new WorkerPool(backend, workers, slots);
+    return pool;
+  }
+
+  get mainThreadBlocks(): boolean { return this.blocks; }
+
+  /** Tasks each worker has run so far. */
+  workerTasks(): number[] {
+    const i32 = this.backend.heap.i32();
+    return this.workers.map((_, w) => Atomics.load(i32, ((this.slots + w * SLOT_BYTES) >>> 2) + 3));
+  }
+
+  /**
+   * Runs `tasks` on the calling thread and the first `helpers` workers, each thread claiming the
+   * next task until none is left; `scratch[i]` is thread i's scratch block (0 = the calling one)
+   * for calls with a `scratchArg`. Waits for all; throws the first failure (a worker's with its
+   * message) after every thread has finished. `local` false: the calling thread only waits (tests).
+   * @returns false, running nothing, when the tasks do not fit the job area.
+   */
+  run(tasks: Call[][], helpers: number, scratch: number[], local = true): boolean {
+    if (this.broken !== null) throw new Error(`simdnet threads: the pool is broken (${this.broken}); call enableThreads() again`);
+    let need = 0;
+    for (const task of tasks) for (const c of task) need += 3 + c.args.length;
+    if (tasks.length > MAX_TASKS || need > JOB_CALL_CAPACITY) return false;
+    helpers = Math.min(helpers, this.workers.length);
+    const buffer = this.backend.heap.memory.buffer;
+    const i32 = new Int32Array(buffer);
+    const f64 = new Float64Array(buffer);
+    const J = this.job >>> 2, calls = (this.job + JOB_CALLS) >>> 3;
+    let p = 0;
+    for (let t = 0; t < tasks.length; t++) {
+      i32[J + JOB_TABLE + t] = p;
+      for (const c of tasks[t]) {
+        f64[calls + p] = EXPORTS.indexOf(c.fn);
+        f64[calls + p + 1] = c.args.length;
+        f64[calls + p + 2] = c.scratchArg ?? -1;
+        f64.set(c.args, calls + p + 3);
+        p += 3 + c.args.length;
+      }
+    }
+    i32[J + JOB_TABLE + tasks.length] = p;
+    i32[J] = tasks.length;
+    Atomics.store(i32, J + 1, 0);
+    for (let w = 0; w < helpers; w++) {
+      const S = (this.slots + w * SLOT_BYTES) >>> 2;
+      i32[S + 2] = 0;
+      i32[S + 6] = scratch[w + 1] ?? 0;
+      this.seqs[w] = (this.seqs[w] + 1) | 0;
+      Atomics.store(i32, S, this.seqs[w]);
+      Atomics.notify(i32, S, 1);
+    }
+    let localError: unknown = null;
+    try {
+      const wasm = this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>;
+      while (local) {
+        const t = Atomics.add(i32, J + 1, 1);
+        if (t >= tasks.length) break;
+        for (const c of tasks[t]) {
+          if (c.scratchArg === undefined) wasm[c.fn](...c.args);
+          else {
+            const args = c.args.slice();
+            args[c.scratchArg] = scratch[0];
+            wasm[c.fn](...args);
+          }
+        }
+      }
+    } catch (e) {
+      localError = e;
+      Atomics.store(i32, J + 1, tasks.length); // let the workers stop early
+    }
+    let workerError: string | null = null;
+    for (let w = 0; w < helpers; w++) {
+      const S = (this.slots + w * SLOT_BYTES) >>> 2;
+      const seq = this.seqs[w];
+      for (;;) {
+        const done = Atomics.load(i32, S + 1);
+        if (done === seq) break;
+        if (this.blocks) Atomics.wait(i32, S + 1, done);
+      }
+      if (i32[S + 2] !== 0 && workerError === null) {
+        const at = this.slots + w * SLOT_BYTES + SLOT_HEADER_I32 * 4;
+        const text = new Uint8Array(buffer, at, i32[S + 4]).slice(); // TextDecoder refuses shared views
+        workerError = `simdnet threads: worker ${w + 1} failed: ${new TextDecoder().decode(text)}`;
+      }
+    }
+    if (localError !== null) throw localError;
+    if (workerError !== null) throw new Error(workerError);
+    return true;
+  }
+
+  /** Asks every worker to leave its loop, terminates it and frees the slots and job area. */
+  close(): void {
+    const i32 = this.backend.heap.i32();
+    for (let w = 0; w < this.workers.length; w++) {
+      const S = (this.slots + w * SLOT_BYTES) >>> 2;
+      Atomics.store(i32, S + 5, 1);
+      Atomics.store(i32, S, (this.seqs[w] + 1) | 0);
+      Atomics.notify(i32, S);
+      this.workers[w].terminate();
+    }
+    this.broken = 'closed';
+    this.backend.heap.release(this.slots);
+  }
+}
+
+/** Share of useful rows when m rows are cut in t ranges of multiples of 4 (the micro-tile). */
+function rowEfficiency(m: number, t: number): number {
+  return m / (Math.ceil(m / t / 4) * 4 * t);
+}
+
+/** Share of useful columns when n columns are cut in t ranges of 8-column panels. */
+function columnEfficiency(n: number, t: number): number {
+  return n / (Math.ceil(n / t / 8) * 8 * t);
+}
+
+/**
+ * The threading state of one shared-memory `simd` backend (BackendSimd.threads): its pool,
+ * how many threads the kernels use, and the split of a GEMM / convolution call. The hooks
+ * return false (the caller then runs the call on one thread) when the call is small, the pool
+ * has no workers, or the split does not fit.
+ */
+export class SimdThreads {
+  private pool: WorkerPool | null = null;
+  /** Threads the kernels use now (1 ≤ active ≤ pool size + 1). */
+  active = 1;
+  minFlops = DEFAULT_MIN_FLOPS;
+  /** Calls split over threads so far (for tests and benchmarks). */
+  splitCalls = 0;
+  /** The same over every threaded backend of this process. */
+  static totalSplitCalls = 0;
+
+  constructor(private readonly backend: BackendSimd, readonly module: WebAssembly.Module) {}
+
+  /** Tasks run by each worker of the current pool (empty without workers): a check that the
+   * workers take part. */
+  workerTasks(): number[] { return this.pool?.workerTasks() ?? []; }
+
+  /** Threads started, the calling one included. */
+  get poolThreads(): number { return (this.pool?.workers.length ?? 0) + 1; }
+  get mainThreadBlocks(): boolean { return this.pool?.mainThreadBlocks ?? true; }
+
+  /** Replaces the pool by one of n − 1 workers (n = 1: no workers). */
+  async resize(n: number): Promise<void> {
+    this.close();
+    if (n > 1) this.pool = await WorkerPool.start(this.backend, this.module, n - 1);
+    this.active = n;
+  }
+
+  /** Stops the workers (idempotent); the backend goes on single-threaded. */
+  close(): void {
+    this.pool?.close();
+    this.pool = null;
+    this.active = 1;
+  }
+
+  private threads(flops: number): number {
+    return this.pool === null || flops < this.minFlops ? 1 : Math.min(this.active, this.pool.workers.length + 1);
+  }
+
+  /** Benchmark hook (bench/threads_share.ts): split calls run all their tasks on the calling
+   * thread, so that `splitMs` measures the one-thread time of the parallel part. */
+  runSplitsLocally = false;
+  /** Wall milliseconds spent in split calls (dispatch to the end of the last task). */
+  splitMs = 0;
+
+  /** Runs `tasks` on t threads (this one and t − 1 workers); scratch[i] = thread i's block. */
+  private dispatch(tasks: Call[][], t: number, scratch: number[] = []): boolean {
+    const t0 = performance.now();
+    const ran = this.pool!.run(tasks, this.runSplitsLocally ? 0 : t - 1, scratch);
+    this.splitMs += performance.now() - t0;
+    if (ran) { this.splitCalls++; SimdThreads.totalSplitCalls++; }
+    return ran;
+  }
+
+  /**
+   * gemm_impl.ts `gemm` split over threads: C [m, n] = epilogue(A [m, k] · Bpacked), tasks of
+   * rows of A/C in multiples of 4, or of 8-column panels of B/C when m is too small to cut evenly.
+   * Arguments as gemm(); lda/ldc in elements. Returns false when not split.
+   */
+  gemm(m: number, n: number, k: number, a: number, lda: number, w: number, params: number,
+      plan: EpiloguePlan, c: number, ldc: number): boolean {
+    const t = this.threads(2 * m * n * k);
+    if (t < 2) return false;
+    const np = Math.ceil(n / 8) * 8;
+    const lo = Math.fround(plan.lo), hi = Math.fround(plan.hi);
+    const tasks: Call[][] = [];
+    if (m >= 4 * t && rowEfficiency(m, t) + 0.05 >= columnEfficiency(n, t)) {
+      const per = Math.max(4, Math.ceil(m / (t * TASKS_PER_THREAD) / 4) * 4);
+      for (let r0 = 0; r0 < m; r0 += per) {
+        const rows = Math.min(per, m - r0);
+        tasks.push([{ fn: 'gemm_f32', args: [rows, n, k, a + r0 * lda * 4, lda * 4, w, params, params + np * 4,
+          c + r0 * ldc * 4, ldc * 4, plan.act, lo, hi] }]);
+      }
+    } else {
+      const per = Math.max(8, Math.ceil(n / (t * TASKS_PER_THREAD) / 8) * 8);
+      for (let n0 = 0; n0 < n; n0 += per) {
+        const cols = Math.min(per, n - n0);
+        tasks.push([{ fn: 'gemm_f32', args: [m, cols, k, a, lda * 4, w + (n0 / 8) * k * 32, params + n0 * 4,
+          params + (np + n0) * 4, c + n0 * 4, ldc * 4, plan.act, lo, hi] }]);
+      }
+    }
+    return tasks.length > 1 && this.dispatch(tasks, t);
+  }
+
+  /**
+   * conv_impl.ts's indirect convolution split over threads: tasks of output pixels in multiples
+   * of 4 (≤ `chunk` pixels each: build the task's indirection records in the running thread's
+   * own buffer, then run them; the calling thread's buffer is `indirection`, the workers' are
+   * allocated here and freed before returning), or, for few pixels, one indirection buffer built
+   * here and tasks of 8-column panels of Cout. Other arguments as conv2d_indirection /
+   * conv2d_f32 in conv_impl.ts. Returns false when not split.
+   */
+  conv2d(info: backend_util.Conv2DInfo, m: number, n: number, k: number, chunk: number,
+      indirectionBytes: number, x: number, w: number, params: number, y: number, zeroRel: number,
+      indirection: number, plan: EpiloguePlan): boolean {
+    const t = this.threads(2 * m * n * k);
+    if (t < 2) return false;
+    const np = Math.ceil(n / 8) * 8;
+    const lo = Math.fround(plan.lo), hi = Math.fround(plan.hi);
+    const {
+      inHeight, inWidth, inChannels: cin, outHeight, outWidth, filterHeight: kh, filterWidth: kw,
+      strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padInfo,
+    } = info;
+    const build = (m0: number, count: number, ind: number): Call => ({ fn: 'conv2d_indirection', args: [inHeight,
+      inWidth, cin, outHeight, outWidth, kh, kw, sh, sw, dh, dw, padInfo.top, padInfo.left, m0, count, zeroRel, ind],
+      scratchArg: 16 });
+    const run = (count: number, n0: number, cols: number, m0: number, ind: number): Call => ({ fn: 'conv2d_f32',
+      args: [count, cols, ind, x, w + (n0 / 8) * k * 32, k * 32, params + n0 * 4, params + (np + n0) * 4,
+        y + (m0 * n + n0) * 4, n * 4, plan.act, lo, hi] });
+    if (m <= chunk && n >= 8 * t && (m < 4 * t || columnEfficiency(n, t) > rowEfficiency(m, t) + 0.05)) {
+      // Few pixels (the deep layers): one indirection buffer, built here, and Cout split in
+      // 8-column panels, so that each thread streams only its part of the filter.
+      const b = build(0, m, indirection);
+      (this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>)[b.fn](...b.args);
+      const per = Math.max(8, Math.ceil(n / (t * TASKS_PER_THREAD) / 8) * 8);
+      const tasks: Call[][] = [];
+      for (let n0 = 0; n0 < n; n0 += per) tasks.push([run(m, n0, Math.min(per, n - n0), 0, indirection)]);
+      return tasks.length > 1 && this.dispatch(tasks, t);
+    }
+    if (m < 8 * t) return false;
+    // Tasks of whole 4-pixel tiles, at most one indirection chunk each: every tile holds the
+    // same pixels as in one thread, so the results are bit-identical.
+    const step = Math.max(4, Math.floor(chunk / 4) * 4);
+    const per = Math.min(step, Math.max(4, Math.ceil(m / (t * TASKS_PER_THREAD) / 4) * 4));
+    const tasks: Call[][] = [];
+    for (let m0 = 0; m0 < m; m0 += per) {
+      const count = Math.min(per, m - m0);
+      const b = build(m0, count, 0), r = run(count, 0, n, m0, 0);
+      r.scratchArg = 2;
+      tasks.push([b, r]);
+    }
+    const scratch = [indirection];
+    try {
+      for (let i = 1; i < t; i++) scratch.push(this.backend.scratch(indirectionBytes));
+      return tasks.length > 1 && this.dispatch(tasks, t, scratch);
+    } finally {
+      for (let i = 1; i < scratch.length; i++) this.backend.freeScratch(scratch[i]);
+    }
+  }
+
+  /** Test hook: runs one call on worker 1 while this thread only waits. */
+  runOnWorker(fn: ExportName, args: number[]): void {
+    if (this.pool === null) throw new Error('simdnet threads: no workers');
+    this.pool.run([[{ fn, args }]], 1, [], false);
+  }
+}
+
+// ---- public API ------------------------------------------------------------------------------
+
+/** A shared-memory backend made by enableThreads before 'simd' was initialized; the backend
+ * factory (index.ts) takes it. */
+let prepared: BackendSimd | null = null;
+/** The settings of the last enableThreads, until disableThreads: a 'simd' backend that tfjs
+ * creates again (after tf.removeBackend + registerBackend, or engine().reset()) gets them too. */
+let config: { numThreads: number; maxBytes: number; minFlops: number } | null = null;
+
+/**
+ * Called by the backend factory (index.ts): the prepared threaded backend (once, synchronously);
+ * later, while threads stay enabled, a new threaded backend (asynchronously: the workers must
+ * start, so `await tf.setBackend('simd')`); null when threads are off.
+ */
+export function takePreparedBackend(): BackendSimd | Promise<BackendSimd> | null {
+  const b = prepared;
+  prepared = null;
+  if (b !== null || config === null) return b;
+  const { numThreads, maxBytes, minFlops } = config;
+  return makeSharedBackend(maxBytes).then(async backend => {
+    backend.threads!.minFlops = minFlops;
+    await backend.threads!.resize(numThreads);
+    return backend;
+  });
+}
+
+/** The initialized 'simd' backend, without initializing it. */
+function initializedSimd(): BackendSimd | null {
+  const registry = (engine() as unknown as { registry: Record<string, unknown> }).registry;
+  const b = registry['simd'];
+  return b instanceof BackendSimd ? b : null;
+}
+
+function currentThreads(): SimdThreads | null {
+  return (initializedSimd() ?? prepared)?.threads ?? null;
+}
+
+async function makeSharedBackend(maxBytes: number): Promise<BackendSimd> {
+  // The module declares the wasm32 maximum; the memory given to it may declare less.
+  const module = await WebAssembly.compile(toSharedMemoryModule(await kernelModuleBytes(), 65536) as BufferSource);
+  let pages = Math.floor(maxBytes / 65536);
+  let memory: WebAssembly.Memory | null = null;
+  let lastError: unknown = null;
+  // Where address space is short (32-bit browsers) a 4 GiB reservation can fail: try less.
+  while (memory === null && pages >= 256) {
+    try {
+      memory = new WebAssembly.Memory({ initial: 1, maximum: pages, shared: true } as WebAssembly.MemoryDescriptor);
+    } catch (e) {
+      lastError = e;
+      pages = Math.floor(pages / 4);
+    }
+  }
+  if (memory === null) throw new Error(`simdnet threads: cannot create a shared wasm memory: ${(lastError as Error)?.message}`);
+  const backend = new BackendSimd(instantiate(module, memory));
+  backend.threads = new SimdThreads(backend, module);
+  return backend;
+}
+
+/**
+ * Turns on worker threads for the `simd` backend: the large GEMM/convolution calls are split
+ * over `numThreads` threads (see the file comment). Call it before the backend is initialized
+ * (before `tf.setBackend('simd')`, `ready()` or the first op); called again later it only
+ * changes the number of threads (restarting the pool). Results are bit-identical to one thread.
+ * Threads stay on until `disableThreads()`: a 'simd' backend that tfjs creates again later
+ * (tf.removeBackend + registerBackend, engine().reset()) is threaded too, created asynchronously
+ * (`await tf.setBackend('simd')`).
+ *
+ * To switch a backend that is already initialized single-threaded, remove it first (its tensors
+ * are lost): `const f = tf.findBackendFactory('simd'); tf.removeBackend('simd');
+ * tf.registerBackend('simd', f, 3); await enableThreads(...); await tf.setBackend('simd')`.
+ *
+ * @param options.numThreads threads in all, 1–64 (default: logical CPUs, at most 4).
+ * @param options.maximumMemoryBytes maximum shared memory (default 4 GiB).
+ * @param options.minFlops calls below this stay single-threaded (default 2e6).
+ * @returns threadsInfo() after the change.
+ * @throws Error when SharedArrayBuffer is unavailable (a browser page that is not cross-origin
+ *   isolated), the 'simd' backend is already initialized on an unshared memory, the options
+ *   are invalid, or a worker fails to start.
+ */
+export async function enableThreads(options: ThreadsOptions = {}): Promise<ThreadsInfo> {
+  const n = options.numThreads ?? defaultThreadCount();
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`enableThreads: numThreads must be an integer in 1..64, got ${n}`);
+  const maxBytes = options.maximumMemoryBytes ?? 4 * 1024 ** 3;
+  if (!(maxBytes >= 16 * 1024 ** 2 && maxBytes <= 4 * 1024 ** 3)) {
+    throw new Error(`enableThreads: maximumMemoryBytes must be in 16 MiB..4 GiB, got ${maxBytes}`);
+  }
+  if (options.minFlops !== undefined && !(options.minFlops >= 0)) {
+    throw new Error(`enableThreads: minFlops must be ≥ 0, got ${options.minFlops}`);
+  }
+  if (!threadsSupported()) {
+    throw new Error('enableThreads: SharedArrayBuffer is unavailable here; in a browser the page must be cross-origin ' +
+        "isolated (headers Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)");
+  }
+  let backend = initializedSimd() ?? prepared;
+  if (backend !== null && backend.threads === null) {
+    throw new Error("enableThreads: the 'simd' backend is already initialized on an unshared memory; call " +
+        "enableThreads() before tf.setBackend('simd') / ready() / the first op, or remove the backend first " +
+        "(tf.removeBackend('simd') and register it again: see the enableThreads docs)");
+  }
+  if (backend === null) {
+    if (findBackendFactory('simd') == null) throw new Error("enableThreads: backend 'simd' is not registered (import simdnet first)");
+    backend = prepared = await makeSharedBackend(maxBytes);
+  }
+  const threads = backend.threads!;
+  if (options.minFlops !== undefined) threads.minFlops = options.minFlops;
+  await threads.resize(n);
+  config = { numThreads: n, maxBytes, minFlops: threads.minFlops };
+  return threadsInfo();
+}
+
+/**
+ * Sets how many of the started threads the kernels use (1 = single-threaded on the shared
+ * memory, for A/B timing; up to the count given to enableThreads). Synchronous.
+ * @throws Error when threads are not enabled or n is out of range.
+ */
+export function setThreads(n: number): void {
+  const t = currentThreads();
+  if (t === null) throw new Error('setThreads: threads are not enabled (await enableThreads({ numThreads }) first)');
+  if (!Number.isInteger(n) || n < 1 || n > t.poolThreads) {
+    throw new Error(`setThreads: n must be an integer in 1..${t.poolThreads} (the threads started by enableThreads), got ${n}`);
+  }
+  t.active = n;
+}
+
+/**
+ * Stops the worker pool. An initialized backend keeps its (shared) memory and tensors and goes
+ * on single-threaded; a prepared, not yet initialized one is dropped (the backend then starts
+ * as usual, unshared), and so is a backend that tfjs creates later. Safe to call when threads
+ * are off.
+ */
+export async function disableThreads(): Promise<void> {
+  config = null;
+  const live = initializedSimd();
+  if (live?.threads != null) {
+    live.threads.close();
+    return;
+  }
+  if (prepared !== null) {
+    prepared.threads?.close();
+    prepared.dispose();
+    prepared = null;
+  }
+}
+
+/** The threading state of the `simd` backend (see ThreadsInfo). Never throws. */
+export function threadsInfo(): ThreadsInfo {
+  const t = currentThreads();
+  return {
+    supported: threadsSupported(),
+    sharedMemory: t !== null,
+    numThreads: t === null ? 1 : Math.min(t.active, t.poolThreads),
+    poolThreads: t?.poolThreads ?? 1,
+    mainThreadBlocks: t?.mainThreadBlocks ?? true,
+  };
+}

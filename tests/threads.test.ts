@@ -1,0 +1,262 @@
+// Opt-in worker threads (src/backend/threads.ts): the shared-memory kernel module equals asc's
+// --sharedMemory build; with threads enabled, conv (3×3, 1×1, 7×7/2, dilated, fused bias+relu),
+// matMul (row split, column split, batched, transposed), 40 random conv/matMul shapes and ResNet-18 give bit-identical
+// outputs to one thread, and really were split; a failing worker call surfaces as an Error;
+// no tensors or heap bytes leak; disableThreads stops the pool; a process that never disables
+// the pool still exits. The 'simd' backend is re-created on a shared memory for this file and
+// re-created unshared at the end (uvu runs all files in one process).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { disableThreads, enableThreads, setThreads, simdBackend, threadsInfo, type BackendSimd } from '../src/index';
+import { resnet18 } from '../src/models/index.js';
+import { toSharedMemoryModule } from '../src/backend/wasm_shared';
+import { SIMD_WASM_BASE64, RELAXED_WASM_BASE64 } from '../src/backend/wasm_embedded';
+
+const THREADS = 3; // two workers + this thread: exercises uneven three-way splits
+
+/** Re-creates backend 'simd' (tensors on it are lost): the next init runs its factory again. */
+function recreateSimd(): void {
+  const factory = tf.findBackendFactory('simd');
+  assert.ok(factory != null, "backend 'simd' is registered");
+  tf.removeBackend('simd');
+  tf.registerBackend('simd', factory!, 3);
+}
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${re}`);
+}
+
+function backend(): BackendSimd {
+  return simdBackend();
+}
+
+let splitTotal = 0;
+
+/** Runs f with 1 thread and with THREADS; asserts identical values and (mustSplit) that the call was split. */
+function sameAsSingle(label: string, f: () => tf.Tensor, mustSplit = true): void {
+  setThreads(1);
+  const a = f();
+  const single = a.dataSync().slice();
+  a.dispose();
+  setThreads(THREADS);
+  const before = backend().threads!.splitCalls;
+  const b = f();
+  const multi = b.dataSync().slice();
+  b.dispose();
+  if (mustSplit) assert.ok(backend().threads!.splitCalls > before, `${label}: the call was split over threads`);
+  assert.is(multi.length, single.length, `${label}: length`);
+  let firstDiff = -1;
+  for (let i = 0; i < single.length; i++) {
+    if (!Object.is(single[i], multi[i])) { firstDiff = i; break; }
+  }
+  assert.is(firstDiff, -1, `${label}: element ${firstDiff}: 1 thread ${single[firstDiff]}, ${THREADS} threads ${multi[firstDiff]}`);
+}
+
+test('the shared-memory module made from the embedded bytes equals asc --importMemory --sharedMemory', async () => {
+  const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+  if (!existsSync('build/simdnet.simd-mt.wasm')) {
+    const asc = (await import('assemblyscript/asc')).default;
+    const { error } = await asc.main(['--target', 'simd-mt'], {});
+    assert.is(error, null, `asc --target simd-mt: ${error?.message}`);
+  }
+  const pairs: [string, string][] = [[SIMD_WASM_BASE64, 'build/simdnet.simd-mt.wasm']];
+  if (RELAXED_WASM_BASE64 && existsSync('build/simdnet.relaxed-mt.wasm')) pairs.push([RELAXED_WASM_BASE64, 'build/simdnet.relaxed-mt.wasm']);
+  for (const [embedded, file] of pairs) {
+    const patched = toSharedMemoryModule(b64(embedded));
+    assert.ok(Buffer.from(patched).equals(readFileSync(file)), `${file}: byte-identical to the patched embedded module`);
+  }
+  const m = new WebAssembly.Module(toSharedMemoryModule(b64(SIMD_WASM_BASE64)) as BufferSource);
+  assert.equal(WebAssembly.Module.imports(m), [{ module: 'env', name: 'memory', kind: 'memory' }]);
+  assert.throws(() => toSharedMemoryModule(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])), /not a WebAssembly module/);
+  assert.throws(() => toSharedMemoryModule(toSharedMemoryModule(b64(SIMD_WASM_BASE64))), /defines no memory/);
+});
+
+test('enableThreads: refuses an unshared initialized backend and bad options; then starts the pool', async () => {
+  assert.ok(await tf.setBackend('simd'));
+  await rejects(enableThreads({ numThreads: 2 }), /already initialized on an unshared memory/);
+  await rejects(enableThreads({ numThreads: 0 }), /numThreads must be an integer in 1\.\.64/);
+  assert.throws(() => setThreads(2), /threads are not enabled/);
+  recreateSimd();
+  const info = await enableThreads({ numThreads: THREADS });
+  assert.equal(info, { supported: true, sharedMemory: true, numThreads: THREADS, poolThreads: THREADS, mainThreadBlocks: true });
+  assert.ok(await tf.setBackend('simd'));
+  assert.ok(backend().heap.memory.buffer instanceof SharedArrayBuffer, 'tensors live in shared memory');
+  assert.throws(() => setThreads(THREADS + 1), /n must be an integer in 1\.\.3/);
+});
+
+test('conv2d (3×3, 1×1, 7×7/2, dilated, fused bias+relu, batch 2) threaded = single-threaded, bit for bit', () => {
+  tf.tidy(() => {
+    const x = tf.randomNormal([2, 30, 30, 24], 0, 1, 'float32', 1);
+    const w3 = tf.randomNormal([3, 3, 24, 40], 0, 0.2, 'float32', 2);
+    const w1 = tf.randomNormal([1, 1, 24, 72], 0, 0.2, 'float32', 3);
+    const img = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 4);
+    const w7 = tf.randomNormal([7, 7, 3, 64], 0, 0.2, 'float32', 5);
+    const bias = tf.randomNormal([40], 0, 1, 'float32', 6);
+    sameAsSingle('3×3 same', () => tf.conv2d(x, w3, 1, 'same'));
+    sameAsSingle('3×3 valid stride 2', () => tf.conv2d(x, w3, 2, 'valid'));
+    sameAsSingle('1×1', () => tf.conv2d(x, w1, 1, 'valid'));
+    sameAsSingle('7×7/2 pad 3', () => tf.conv2d(img, w7, 2, [[0, 0], [3, 3], [3, 3], [0, 0]]));
+    sameAsSingle('3×3 dilation 2', () => tf.conv2d(x, w3, 1, 'same', 'NHWC', 2));
+    sameAsSingle('fused bias + relu', () => tf.fused.conv2d({ x, filter: w3, strides: 1, pad: 'same', bias, activation: 'relu' }));
+    // 7×7 pixels (ResNet layer4): Cout is split instead of the pixels.
+    const deep = tf.randomNormal([1, 7, 7, 256], 0, 1, 'float32', 20);
+    sameAsSingle('7×7 pixels, 3×3 256→136 (Cout split)', () => tf.conv2d(deep, tf.randomNormal([3, 3, 256, 136], 0, 0.1, 'float32', 21), 1, 'same'));
+    sameAsSingle('7×7 pixels, 1×1 256→520 (Cout split)', () => tf.conv2d(deep, tf.randomNormal([1, 1, 256, 520], 0, 0.1, 'float32', 22), 1, 'valid'));
+  });
+});
+
+test('matMul (row split, column split for small M, batched, transposed) threaded = single-threaded', () => {
+  tf.tidy(() => {
+    const a = tf.randomNormal([301, 96], 0, 1, 'float32', 7);
+    const b = tf.randomNormal([96, 130], 0, 1, 'float32', 8);
+    sameAsSingle('301×96 · 96×130', () => tf.matMul(a, b));
+    sameAsSingle('transposeA/transposeB', () => tf.matMul(a.transpose(), b.transpose(), true, true));
+    const a2 = tf.randomNormal([3, 700], 0, 1, 'float32', 9);
+    const b2 = tf.randomNormal([700, 1000], 0, 1, 'float32', 10);
+    sameAsSingle('M = 3 (column split)', () => tf.matMul(a2, b2));
+    const ab = tf.randomNormal([4, 128, 80], 0, 1, 'float32', 11);
+    const bb = tf.randomNormal([4, 80, 120], 0, 1, 'float32', 12);
+    sameAsSingle('batched 4 × (128×80 · 80×120)', () => tf.matMul(ab, bb));
+    sameAsSingle('fused relu', () => tf.fused.matMul({ a, b, activation: 'relu' }));
+  });
+});
+
+test('ResNet-18 (eval, 1×64×64×3) threaded = single-threaded, bit for bit', () => {
+  const m = resnet18().eval();
+  const x = tf.randomNormal([1, 64, 64, 3], 0, 1, 'float32', 13);
+  const sum = (a: number[]) => a.reduce((p, q) => p + q, 0);
+  const tasksBefore = sum(backend().threads!.workerTasks());
+  sameAsSingle('resnet18', () => m.call(x) as tf.Tensor);
+  assert.ok(sum(backend().threads!.workerTasks()) > tasksBefore, 'the workers ran some of the tasks');
+  x.dispose();
+  m.dispose();
+});
+
+test('random conv/matMul shapes (every call split: minFlops 0) threaded = single-threaded', () => {
+  const t = backend().threads!;
+  const saved = t.minFlops;
+  t.minFlops = 0;
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return Math.floor(seed / 65536) % n; };
+  try {
+    for (let i = 0; i < 40; i++) {
+      tf.tidy(() => {
+        const kh = 1 + rnd(5), kw = 1 + rnd(5), s = 1 + rnd(3), d = rnd(4) === 0 ? 2 : 1;
+        const h = kh * d + 4 + rnd(30), w = kw * d + 4 + rnd(30), cin = 1 + rnd(20), cout = 1 + rnd(70), b = 1 + rnd(2);
+        const pad = (['same', 'valid'] as const)[rnd(2)];
+        const x = tf.randomNormal([b, h, w, cin], 0, 1, 'float32', i);
+        const f = tf.randomNormal([kh, kw, cin, cout], 0, 1, 'float32', 100 + i);
+        const label = `conv ${b}×${h}×${w}×${cin} * ${kh}×${kw}→${cout} s${s} d${d} ${pad}`;
+        if (d > 1 && s > 1) return; // tfjs: stride and dilation cannot both exceed 1
+        const before = t.splitCalls;
+        sameAsSingle(label, () => tf.conv2d(x, f, s, pad, 'NHWC', d), false);
+        const m = 1 + rnd(100), k = 1 + rnd(60), n = 1 + rnd(70);
+        sameAsSingle(`matMul ${m}×${k}·${k}×${n}`, () => tf.matMul(tf.randomNormal([m, k], 0, 1, 'float32', 200 + i),
+            tf.randomNormal([k, n], 0, 1, 'float32', 300 + i)), false);
+        splitTotal += t.splitCalls - before;
+      });
+    }
+  } finally {
+    t.minFlops = saved;
+  }
+  assert.ok(splitTotal >= 50, `most random calls were split (${splitTotal} of ≤ 80)`);
+});
+
+test('a failing call in a worker surfaces as an Error; the pool keeps working', () => {
+  const t = backend().threads!;
+  // gemm_f32 over pointers past the end of memory: a wasm trap inside worker 1.
+  const bad = 0xfff00000;
+  assert.throws(() => t.runOnWorker('gemm_f32', [8, 8, 64, bad, 256, bad, bad, bad, bad, 32, 0, 0, 0]),
+      (e: Error) => /worker 1 failed: gemm_f32: .*out of bounds/i.test(e.message));
+  tf.tidy(() => {
+    const x = tf.randomNormal([1, 20, 20, 32], 0, 1, 'float32', 14);
+    const w = tf.randomNormal([3, 3, 32, 32], 0, 0.2, 'float32', 15);
+    sameAsSingle('conv after a worker failure', () => tf.conv2d(x, w, 1, 'same'));
+  });
+});
+
+test('no tensors or heap bytes leak across repeated threaded calls', () => {
+  setThreads(THREADS);
+  const x = tf.randomNormal([1, 28, 28, 32], 0, 1, 'float32', 16);
+  const w = tf.randomNormal([3, 3, 32, 48], 0, 0.2, 'float32', 17);
+  const run = () => tf.tidy(() => tf.conv2d(x, w, 1, 'same').add(tf.matMul(x.reshape([784, 32]), w.reshape([288, 48]).slice([0, 0], [32, 48])).reshape([1, 28, 28, 48]))).dispose();
+  run(); // packs the filters once
+  const tensors = tf.memory().numTensors, heap = backend().heap.bytesInUse, blocks = backend().heap.liveBlocks;
+  for (let i = 0; i < 20; i++) run();
+  assert.is(tf.memory().numTensors, tensors);
+  assert.is(backend().heap.bytesInUse, heap);
+  assert.is(backend().heap.liveBlocks, blocks);
+  x.dispose();
+  w.dispose();
+});
+
+test('disableThreads stops the pool; the backend keeps its tensors and runs single-threaded', async () => {
+  const x = tf.randomNormal([1, 16, 16, 32], 0, 1, 'float32', 18);
+  const w = tf.randomNormal([3, 3, 32, 64], 0, 0.2, 'float32', 19);
+  setThreads(THREADS);
+  const threaded = tf.conv2d(x, w, 1, 'same');
+  await disableThreads();
+  assert.is(threadsInfo().poolThreads, 1);
+  assert.is(threadsInfo().numThreads, 1);
+  const splits = backend().threads!.splitCalls;
+  const single = tf.conv2d(x, w, 1, 'same');
+  assert.is(backend().threads!.splitCalls, splits, 'not split after disableThreads');
+  assert.equal(single.dataSync(), threaded.dataSync());
+  // enableThreads again restarts the pool on the same memory.
+  await enableThreads({ numThreads: 2 });
+  assert.is(threadsInfo().poolThreads, 2);
+  await disableThreads();
+  tf.dispose([x, w, threaded, single]);
+});
+
+test('disposing the backend (tf.removeBackend) stops its pool; a re-created backend is threaded again', async () => {
+  await enableThreads({ numThreads: 2 });
+  const t = backend().threads!;
+  assert.is(t.poolThreads, 2);
+  recreateSimd(); // tf.removeBackend → BackendSimd.dispose
+  assert.is(t.poolThreads, 1, 'the disposed backend has no workers left');
+  assert.ok(await tf.setBackend('simd')); // enableThreads' settings hold until disableThreads
+  assert.is(threadsInfo().poolThreads, 2);
+  assert.ok(backend().threads !== t);
+});
+
+test('a process that never calls disableThreads still exits', () => {
+  const dir = mkdtempSync(join(process.cwd(), '.tmp-threads-'));
+  const script = join(dir, 'child.mts');
+  writeFileSync(script, `
+    import * as tf from '@tensorflow/tfjs-core';
+    import { enableThreads } from '../src/index';
+    await enableThreads({ numThreads: 2 });
+    await tf.setBackend('simd');
+    const y = tf.conv2d(tf.ones([1, 32, 32, 32]), tf.ones([3, 3, 32, 16]), 1, 'same');
+    console.log('sum ' + y.sum().dataSync()[0]);
+  `);
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, ['--import', './scripts/node-env.mjs', script], { encoding: 'utf8', timeout: 30_000 });
+  rmSync(dir, { recursive: true, force: true });
+  assert.is(r.status, 0, `exit status ${r.status} (signal ${r.signal}): ${r.stderr}`);
+  // Each output = 32 × its in-image taps; Σ taps over a 32×32 'same' 3×3 = 9·30² + 6·4·30 + 4·4
+  // (exact in float32: the total 4,523,776 < 2^24).
+  const taps = 9 * 30 * 30 + 6 * 4 * 30 + 4 * 4;
+  assert.ok(new RegExp(`sum ${taps * 32 * 16}\\b`).test(r.stdout), `child printed: ${r.stdout} ${r.stderr}`);
+  assert.ok(Date.now() - t0 < 30_000);
+});
+
+test.after(async () => {
+  await disableThreads();
+  recreateSimd(); // later files get the default, unshared backend
+  await tf.setBackend('simd');
+});
+
+test.run();
