@@ -31,6 +31,20 @@ const PIXELS_PER_CHUNK = 2048;
 const INDIRECTION_BYTES = 4 << 20;
 
 /**
+ * Which convolutions the direct kernel (assembly/conv.ts conv2d_direct_f32) computes instead of
+ * the indirect GEMM: those whose kernel row of input values, kw·cin floats, is at most
+ * `directMaxRow` (LeNet's Cin = 1 and 6 with 5×5 filters, the 7×7 RGB stem). For them the
+ * indirection buffer, built per 4 pixels and tap run, costs as much as the multiply-adds.
+ * Mutable for tests and benchmarks (0 sends every convolution to the indirect GEMM).
+ */
+export const convTuning = { directMaxRow: 32 };
+
+/** Whether conv2dImpl takes the direct path for input depth cin and filter width kw. */
+export function useDirect(cin: number, kw: number): boolean {
+  return cin * kw <= convTuning.directMaxRow;
+}
+
+/**
  * True when this convolution has padding and its filter holds a non-finite value (then 0·w in
  * the zero row would be NaN, unlike cpu's skipped taps). The filter scan runs once per filter
  * tensor: its result is cached next to the packed filter and freed with it.
@@ -38,6 +52,7 @@ const INDIRECTION_BYTES = 4 << 20;
 export function zeroRowUnsafe(backend: BackendSimd, filter: TensorInfo, info: backend_util.Conv2DInfo): boolean {
   const { top, bottom, left, right } = info.padInfo;
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return false;
+  if (useDirect(info.inChannels, info.filterWidth)) return false; // skips padding taps, as cpu
   const flag = backend.packedFor(filter.dataId, 'conv-filter-finite', 4, ptr => {
     const w = backend.view(filter) as Float32Array;
     let finite = 1;
@@ -81,6 +96,12 @@ export function conv2dImpl(backend: BackendSimd, x: TensorInfo, filter: TensorIn
         padInfo.top === 0 && padInfo.left === 0 && padInfo.bottom === 0 && padInfo.right === 0;
     if (pointwise) {
       gemm(backend, m, n, cin, xPtr, cin, w, params, plan, yPtr, n);
+      return y;
+    }
+    if (useDirect(cin, kw)) {
+      wasmFn(backend, 'conv2d_direct_f32')(batchSize, inHeight, inWidth, cin, outHeight, outWidth, kh, kw,
+          sh, sw, dh, dw, padInfo.top, padInfo.left, n, xPtr, w, k * NR * 4, params, params + Math.ceil(n / NR) * NR * 4,
+          yPtr, plan.act, Math.fround(plan.lo), Math.fround(plan.hi));
       return y;
     }
     const taps = kh * kw;
