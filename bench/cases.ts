@@ -37,6 +37,8 @@ export interface BenchCase {
   flops?: number;
   /** tfjs cpu takes ≳1 s per call: skipped by `--no-cpu`. */
   cpuSlow?: boolean;
+  /** Also run on 'simd-plain' (the plain-SIMD build) to compare with relaxed SIMD (run.ts). */
+  relaxedCompare?: boolean;
   /** A footnote printed under the table (run.ts marks the case with `[n]`). */
   note?: string;
   /**
@@ -219,6 +221,11 @@ export const CASES: BenchCase[] = [
   model('ResNet-50 224x224 batch 1', 'resnet50', [1, 224, 224, 3], true),
   model('VGG-16 224x224 batch 1', 'vgg16', [1, 224, 224, 3], true),
 ];
+
+// The relaxed-vs-plain SIMD comparison (run.ts adds a 'simd-plain' row): the 3×3 convolutions.
+for (const c of CASES) {
+  if (/^(fused )?conv3x3/.test(c.name) && !c.name.includes('atrous')) c.relaxedCompare = true;
+}
 
 // ---- FLOP counting for models ------------------------------------------------------------------
 
