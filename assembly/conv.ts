@@ -146,7 +146,8 @@ function endInside(start: i32, step: i32, size: i32, taps: i32): i32 {
  * kernel rows and, per pixel, the valid taps are clipped to the image (taps in the padding are
  * skipped, as tfjs-backend-cpu does, so no zero row is read), runs of horizontally adjacent taps
  * are one contiguous run of kw·cin floats when dw = 1, and pixels whose whole window row is
- * inside the image are computed 4 at a time (dconv_4x8), the rest one at a time (dconv_1x8).
+ * inside the image are computed 4 at a time (dconv_4x8; a row's last tile may overlap the one
+ * before it), the rest one at a time (dconv_1x8).
  * x [batch, h, w, cin], y [batch, outH, outW, n] (NHWC, dense); bias/alpha: ceil(n/8)·8 floats;
  * act/lo/hi as gemm_f32.
  */
@@ -180,6 +181,9 @@ export function conv2d_direct_f32(batch: i32, h: i32, w: i32, cin: i32, outH: i3
         const yRow = y + <usize>((b * outH + oy) * outW) * ldc + (<usize>n0 << 2);
         let ox = 0;
         while (ox < outW) {
+          // The last 1-3 inside pixels of a row: a tile moved back over pixels already
+          // computed (they get the same values again) when the row has 4 inside pixels.
+          if (ox >= oxA && ox < oxB && ox + 4 > oxB && oxB - oxA >= 4) ox = oxB - 4;
           if (ox >= oxA && ox + 4 <= oxB) {
             const a0 = xRow + <usize>(ox * sw - padLeft) * pixelBytes;
             const step = <usize>sw * pixelBytes;
