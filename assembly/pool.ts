@@ -218,13 +218,9 @@ export function maxPool2d(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C:
       const xr = xb + <usize>(rc + r0 * dH) * rowBytes;
       for (let ow = 0; ow < outW; ow++) {
         const cc = ow * sW - padLeft;
-        if (ow >= owA && ow < owB) {
-          maxWindow(xr + <usize>cc * pixel, out, C, nr, fW, rowStep, colStep);
-          out += pixel;
-          continue;
-        }
-        const c0 = tapBegin(cc, dW);
-        const nc = span(c0, tapEnd(cc, dW, fW, inW));
+        const inside = ow >= owA && ow < owB;
+        const c0 = inside ? 0 : tapBegin(cc, dW);
+        const nc = inside ? fW : span(c0, tapEnd(cc, dW, fW, inW));
         maxWindow(xr + <usize>(cc + c0 * dW) * pixel, out, C, nr, nc, rowStep, colStep);
         out += pixel;
       }
