@@ -11,14 +11,18 @@
  * indirection buffer of input offsets per (4 output pixels, tap) — a zero row stands in for
  * taps in the padding, taps wholly in the padding are skipped, horizontally adjacent in-image
  * taps are merged into one contiguous run — built per chunk of output pixels in scratch
- * memory, then conv2d_f32 over it. Bias and activation are fused into the epilogue
- * (gemm_impl.ts planEpilogue).
+ * memory, then conv2d_f32 over it. A convolution with a short kernel row of input values
+ * (kw·Cin ≤ convTuning.directMaxRow: Cin = 1…6 with 5×5 filters, the 7×7 RGB stem) skips the
+ * indirection buffer: conv2d_direct_f32 walks each pixel's window in place, clipped to the
+ * image (useDirect). Bias and activation are fused into the epilogue (gemm_impl.ts
+ * planEpilogue).
  *
  * Numerics: sums run in a different order than tfjs-backend-cpu's (bias first, taps grouped),
  * so results agree to float32 rounding, not bit for bit. Padding taps of a tile with at least
  * one in-image pixel multiply the zero row, which with a non-finite filter weight (Inf/NaN)
  * would give NaN where cpu, which skips padding taps, stays finite (XNNPACK/tfjs-wasm have this
- * difference): the kernels ask `zeroRowUnsafe` and delegate those rare calls to cpu.
+ * difference): the kernels ask `zeroRowUnsafe` and delegate those rare calls to cpu. The direct
+ * path reads no zero row (it skips padding taps as cpu does), so it is never delegated.
  */
 import { backend_util, TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { BackendSimd } from './backend_simd';
