@@ -4,7 +4,7 @@
 // FusedConv2D (tfjs-backend-cpu/src/kernels/Conv2D.ts): stride, dilation and any padding
 // (same/valid/explicit/asymmetric, as computed by backend_util.computeConv2DInfo) are just
 // the pointers of the indirection buffer. Pointers are byte offsets; nothing here allocates.
-import { igemm_4x8 } from './gen/gemm_kernels';
+import { igemm_4x8, dconv_4x8, dconv_1x8 } from './gen/gemm_kernels';
 import { gemm_chunk_columns } from './gemm';
 
 /** Rows (output pixels) per tile of the indirection buffer = the IGEMM kernel's MR. */
@@ -120,6 +120,91 @@ export function conv2d_f32(m: i32, n: i32, indirection: usize, x: usize, w: usiz
       const c3 = yc + <usize>min(t + 3, m - 1) * sc;
       igemm_4x8(nc, p + 4, records, x, c0, c1, c2, c3, wc, wPanel, bc, alc, act, lo, hi);
       p += 4 + <usize>records * (4 * RECORD);
+    }
+  }
+}
+
+/** First k in [0, ∞) with start + k·step ≥ 0 (step > 0). */
+// @ts-ignore: decorator
+@inline
+function firstInside(start: i32, step: i32): i32 {
+  return start >= 0 ? 0 : (step - 1 - start) / step;
+}
+
+/** Number of k ≥ 0 with start + k·step < size, capped at taps (step > 0). */
+// @ts-ignore: decorator
+@inline
+function endInside(start: i32, step: i32, size: i32, taps: i32): i32 {
+  return size <= start ? 0 : min(taps, (size - start + step - 1) / step);
+}
+
+/**
+ * Direct convolution for a small input depth (Cin·kw too small for the indirection buffer to
+ * pay off: LeNet's Cin = 1 and 6, the 7×7 RGB stem): y = act(bias + conv2d(x, filter)) with the
+ * same geometry and packed filter as conv2d_f32 (k = kh·kw·cin, panels wPanel = k·32 bytes
+ * apart), but each output pixel reads its filter window in place: per output row the valid
+ * kernel rows and, per pixel, the valid taps are clipped to the image (taps in the padding are
+ * skipped, as tfjs-backend-cpu does, so no zero row is read), runs of horizontally adjacent taps
+ * are one contiguous run of kw·cin floats when dw = 1, and pixels whose whole window row is
+ * inside the image are computed 4 at a time (dconv_4x8; a row's last tile may overlap the one
+ * before it), the rest one at a time (dconv_1x8).
+ * x [batch, h, w, cin], y [batch, outH, outW, n] (NHWC, dense); bias/alpha: ceil(n/8)·8 floats;
+ * act/lo/hi as gemm_f32.
+ */
+export function conv2d_direct_f32(batch: i32, h: i32, w: i32, cin: i32, outH: i32, outW: i32,
+    kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, n: i32,
+    x: usize, wt: usize, wPanel: usize, bias: usize, alpha: usize, y: usize, act: i32, lo: f32, hi: f32): void {
+  const chunk = gemm_chunk_columns(wPanel);
+  const pixelBytes = <usize>cin << 2;
+  const aRow = <usize>dh * <usize>w * pixelBytes;
+  const tapBytes = <usize>cin * (NR * 4);
+  const wRow = <usize>kw * tapBytes;
+  const ldc = <usize>n << 2;
+  const tap = dw == 1 ? 0 : <usize>dw * pixelBytes;
+  // Output columns ox in [oxA, oxB) have every tap of a kernel row inside the image.
+  const oxA = min(outW, (padLeft + sw - 1) / sw);
+  const lastTap = (kw - 1) * dw - padLeft; // ix of the last tap for ox = 0
+  const oxB = max(oxA, min(outW, w - lastTap <= 0 ? 0 : (w - lastTap - 1) / sw + 1));
+  for (let n0 = 0; n0 < n; n0 += chunk) {
+    const nc = min(chunk, n - n0);
+    const wc = wt + <usize>(n0 / NR) * wPanel;
+    const bc = bias + (<usize>n0 << 2);
+    const alc = alpha + (<usize>n0 << 2);
+    for (let b = 0; b < batch; b++) {
+      for (let oy = 0; oy < outH; oy++) {
+        const iy = oy * sh - padTop;
+        const ky0 = firstInside(iy, dh);
+        const ky1 = endInside(iy, dh, h, kh);
+        const ny = max(0, ky1 - ky0);
+        const xRow = x + <usize>((b * h + (ny > 0 ? iy + ky0 * dh : 0)) * w) * pixelBytes;
+        const wy = wc + <usize>(ky0 * kw) * tapBytes;
+        const yRow = y + <usize>((b * outH + oy) * outW) * ldc + (<usize>n0 << 2);
+        let ox = 0;
+        while (ox < outW) {
+          // The last 1-3 inside pixels of a row: a tile moved back over pixels already
+          // computed (they get the same values again) when the row has 4 inside pixels.
+          if (ox >= oxA && ox < oxB && ox + 4 > oxB && oxB - oxA >= 4) ox = oxB - 4;
+          if (ox >= oxA && ox + 4 <= oxB) {
+            const a0 = xRow + <usize>(ox * sw - padLeft) * pixelBytes;
+            const step = <usize>sw * pixelBytes;
+            const c0 = yRow + <usize>ox * ldc;
+            dconv_4x8(nc, a0, c0, a0 + step, c0 + ldc, a0 + 2 * step, c0 + 2 * ldc, a0 + 3 * step, c0 + 3 * ldc,
+                ny, aRow, wRow, dw == 1 ? 1 : kw, tap, dw == 1 ? kw * cin : cin,
+                wy, wPanel, bc, alc, act, lo, hi);
+            ox += 4;
+            continue;
+          }
+          const ix = ox * sw - padLeft;
+          const kx0 = firstInside(ix, dw);
+          const kx1 = endInside(ix, dw, w, kw);
+          const nx = max(0, kx1 - kx0);
+          const a0 = xRow + <usize>(nx > 0 ? ix + kx0 * dw : 0) * pixelBytes;
+          dconv_1x8(nc, a0, yRow + <usize>ox * ldc, nx > 0 ? ny : 0, aRow, wRow,
+              dw == 1 ? 1 : nx, tap, dw == 1 ? nx * cin : cin,
+              wy + <usize>kx0 * tapBytes, wPanel, bc, alc, act, lo, hi);
+          ox++;
+        }
+      }
     }
   }
 }

@@ -78,6 +78,23 @@ const NEG_INF: f32 = -Infinity;
     }
     v128.store(out + (<usize>c << 2), a);
   }
+  if (c < C && C >= 4) {
+    // C % 4 tail: one more vector over the last 4 channels, overlapping the ones just stored
+    // (their lanes get the same values again).
+    c = C - 4;
+    let a = ninf;
+    let row = first + (<usize>c << 2);
+    for (let i = 0; i < nr; i++) {
+      let p = row;
+      for (let j = 0; j < nc; j++) {
+        a = f32x4.pmax(a, v128.load(p));
+        p += colStep;
+      }
+      row += rowStep;
+    }
+    v128.store(out + (<usize>c << 2), a);
+    c = C;
+  }
   for (; c < C; c++) {
     let m = NEG_INF;
     let row = first + (<usize>c << 2);
@@ -133,6 +150,22 @@ const NEG_INF: f32 = -Infinity;
     }
     v128.store(out + (<usize>c << 2), f32x4.mul(a, s));
   }
+  if (c < C && C >= 4) {
+    // C % 4 tail: the last 4 channels as one vector, overlapping (same sums in the same order).
+    c = C - 4;
+    let a = zero;
+    let row = first + (<usize>c << 2);
+    for (let i = 0; i < nr; i++) {
+      let p = row;
+      for (let j = 0; j < nc; j++) {
+        a = f32x4.add(a, v128.load(p));
+        p += colStep;
+      }
+      row += rowStep;
+    }
+    v128.store(out + (<usize>c << 2), f32x4.mul(a, s));
+    c = C;
+  }
   for (; c < C; c++) {
     let a: f32 = 0;
     let row = first + (<usize>c << 2);
@@ -170,6 +203,11 @@ export function maxPool2d(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C:
   const rowBytes = <usize>inW * pixel;
   const rowStep = <usize>dH * rowBytes;
   const colStep = <usize>dW * pixel;
+  // Columns ow in [owA, owB) have their whole window row inside the input (no per-pixel
+  // clipping, whose divisions cost as much as a small window's maxima).
+  const owA = min(outW, (padLeft + sW - 1) / sW);
+  const lim = inW + padLeft - (fW - 1) * dW;
+  const owB = max(owA, min(outW, lim <= 0 ? 0 : (lim - 1) / sW + 1));
   let out = y;
   for (let b = 0; b < batch; b++) {
     const xb = x + <usize>b * <usize>inH * rowBytes;
@@ -180,8 +218,9 @@ export function maxPool2d(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C:
       const xr = xb + <usize>(rc + r0 * dH) * rowBytes;
       for (let ow = 0; ow < outW; ow++) {
         const cc = ow * sW - padLeft;
-        const c0 = tapBegin(cc, dW);
-        const nc = span(c0, tapEnd(cc, dW, fW, inW));
+        const inside = ow >= owA && ow < owB;
+        const c0 = inside ? 0 : tapBegin(cc, dW);
+        const nc = inside ? fW : span(c0, tapEnd(cc, dW, fW, inW));
         maxWindow(xr + <usize>(cc + c0 * dW) * pixel, out, C, nr, nc, rowStep, colStep);
         out += pixel;
       }

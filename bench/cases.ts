@@ -37,6 +37,8 @@ export interface BenchCase {
   flops?: number;
   /** tfjs cpu takes ≳1 s per call: skipped by `--no-cpu`. */
   cpuSlow?: boolean;
+  /** Also run on 'simd-plain' (the plain-SIMD build) to compare with relaxed SIMD (run.ts). */
+  relaxedCompare?: boolean;
   /** A footnote printed under the table (run.ts marks the case with `[n]`). */
   note?: string;
   /**
@@ -249,6 +251,11 @@ export const CASES: BenchCase[] = [
   model('PSPNet-ResNet50 257x257 batch 1', 'pspnet_resnet50', [1, 257, 257, 3], true),
   model('DeepLabv3-ResNet50 513x513 batch 1', 'deeplabv3_resnet50', [1, 513, 513, 3], true),
 ];
+
+// The relaxed-vs-plain SIMD comparison (run.ts adds a 'simd-plain' row): the 3×3 convolutions.
+for (const c of CASES) {
+  if (/^(fused )?conv3x3/.test(c.name) && !c.name.includes('atrous')) c.relaxedCompare = true;
+}
 
 // ---- FLOP counting for models ------------------------------------------------------------------
 

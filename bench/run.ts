@@ -11,6 +11,7 @@
  *   --no-relaxed       load the plain-SIMD kernel module even where relaxed SIMD is available
  *   --threads <n>      also time simd on n worker threads (enableThreads): a lane 'simd×n' beside 'simd'
  *                      (1 thread), both on the same shared-memory backend, alternating as the others
+ *   --no-plain         skip the 'simd-plain' rows (the plain-SIMD build beside the relaxed one)
  *   --json             print only a JSON array of {case, backend, medianMs, gflops} on stdout
  *   --list             print the case names and exit
  *
@@ -21,6 +22,11 @@
  * output: the three backends run kernels synchronously, so the kernel has finished when the op
  * returns, and no readback copy is timed. Reported: the median (and minimum) wall time of the timed
  * calls, and the median CPU time of the process per call.
+ *
+ * Relaxed vs plain SIMD: where 'simd' runs the relaxed-SIMD build, the cases marked
+ * `relaxedCompare` (the 3×3 convolutions) also run on 'simd-plain', a second backend instance
+ * on the plain-SIMD build (bench/plain_backend.ts), alternating with the others, and print the
+ * speed-up simd-plain ÷ simd (the issue's target: ≥ 1.3 on 3×3 convolution).
  */
 import { setFlagsFromString } from 'node:v8';
 import { cpus, loadavg } from 'node:os';
@@ -33,6 +39,7 @@ import * as wasmLoader from '../src/backend/wasm_loader';
 import { enableThreads, setThreads } from '../src/backend/threads';
 import { CASES, clearInputCache, countFlops, type BenchCase, type Prepared } from './cases';
 import { measurePeak, type Peak } from './peak';
+import { PLAIN_BACKEND, registerPlainSimdBackend } from './plain_backend';
 
 // ---- options -----------------------------------------------------------------------------------
 
@@ -197,7 +204,7 @@ interface Row { case: string; backend: string; runs: number; medianMs: number; m
 
 const COLS = [
   { title: 'case', width: 42, left: true },
-  { title: 'backend', width: 7, left: true },
+  { title: 'backend', width: 10, left: true },
   { title: 'runs', width: 4 },
   { title: 'median ms', width: 10 },
   { title: 'min ms', width: 9 },
@@ -231,6 +238,20 @@ for (const b of wanted) {
 }
 if (backends.length === 0) throw new Error('no backend could be initialized');
 if (THREADS > 1 && backends.includes('simd')) backends.splice(backends.indexOf('simd') + 1, 0, SIMD_MT);
+/** Whether the relaxed-compare cases get a 'simd-plain' lane (simd runs the relaxed build). */
+let plainLane = false;
+if (backends.includes('simd') && !flag('--no-plain') && cases.some(c => c.relaxedCompare)) {
+  await activate('simd');
+  if (wasmLoader.wasmVariant === 'relaxed') {
+    try {
+      registerPlainSimdBackend();
+      await activate(PLAIN_BACKEND);
+      plainLane = true;
+    } catch (e) {
+      notes.push(`${PLAIN_BACKEND}: not available (${(e as Error).message})`);
+    }
+  }
+}
 
 const load = () => loadavg().map(x => x.toFixed(2)).join(' ');
 say(`simdnet bench: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load()}`);
@@ -253,6 +274,10 @@ if (backends.includes('wasm')) {
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
   say(`tfjs wasm: tfjs-backend-wasm ${wasmVersion} (XNNPACK), SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'}`);
 }
+if (plainLane) {
+  say(`${PLAIN_BACKEND}: a second simd backend on the plain-SIMD build (f32x4.mul + f32x4.add), beside 'simd' on the ` +
+      `relaxed one (f32x4.relaxed_madd), for the 3×3 convolutions; "relaxed speed-up" = ${PLAIN_BACKEND} ms ÷ simd ms`);
+}
 for (const n of notes) say(n);
 say(`timing: ${quick ? '--quick: ' : ''}warm-up ≥${POLICY.minWarmWasm} calls (simd, wasm) / ≥${POLICY.minWarm} (cpu) and ≥${POLICY.warmMs} ms, ` +
     `then the median of ${POLICY.minReps}-${POLICY.maxReps} calls (≥${POLICY.repMs} ms); ` +
@@ -267,6 +292,7 @@ say(line(COLS.map(c => '-'.repeat(c.width))));
 
 const results: Row[] = [];
 const footnotes: string[] = [];
+const speedups: string[] = [];
 for (const c of cases) {
   const rows = await runCase(c);
   if (c.note !== undefined && rows.length > 0) footnotes.push(`[${footnotes.length + 1}] ${c.name}: ${c.note}`);
@@ -276,8 +302,20 @@ for (const c of cases) {
     r.gflops === null || peak === null ? '—' : (100 * r.gflops / peak.best).toFixed(0) + '%',
     r.ratio === null ? '—' : r.ratio.toFixed(2)]));
   results.push(...rows);
+  const relaxed = rows.find(r => r.backend === 'simd'), plain = rows.find(r => r.backend === PLAIN_BACKEND);
+  if (relaxed && plain) {
+    const line = `${c.name}: relaxed speed-up ${(plain.medianMs / relaxed.medianMs).toFixed(2)}× (median ms), ` +
+        `${(plain.cpuMs / relaxed.cpuMs).toFixed(2)}× (cpu ms)`;
+    say(`  ↳ ${line}`);
+    speedups.push(line);
+  }
 }
 say('');
+if (speedups.length > 0) {
+  say(`relaxed SIMD (simd) vs plain SIMD (${PLAIN_BACKEND}), same process, alternating; target ≥ 1.30×:`);
+  for (const l of speedups) say(`  ${l}`);
+  say('');
+}
 for (const f of footnotes) say(f);
 if (footnotes.length > 0) say('');
 if (THREADS > 1) {
@@ -297,7 +335,9 @@ if (json) {
 async function runCase(c: BenchCase): Promise<Row[]> {
   const lanes: Lane[] = [];
   try {
-    for (const b of backends) {
+    const caseBackends = plainLane && c.relaxedCompare
+      ? backends.flatMap(b => (b === 'simd' ? [b, PLAIN_BACKEND] : [b])) : backends;
+    for (const b of caseBackends) {
       if (b === 'cpu' && noCpu && c.cpuSlow) continue;
       await activate(b);
       let p: Prepared | string;

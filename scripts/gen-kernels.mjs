@@ -10,6 +10,8 @@
 //   gemm_4x8, gemm_2x8  A rows at a fixed stride (plain GEMM, 1x1 convolution)
 //   gemm_1x8            one row, split accumulator pairs (GEMV: hides the add latency)
 //   igemm_4x8           A rows through an indirection list of (tap, row pointers) (convolution)
+//   dconv_4x8, dconv_1x8  direct convolution: A rows walk the filter window in place (ny kernel
+//                       rows × nx taps × kc floats), no indirection list (small-Cin convolution)
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 const NR = 8;
@@ -248,7 +250,56 @@ ${lines(mr, r => `    c${r} += ${NR * 4};`)}
 `;
 }
 
+function dconv(mr) {
+  const rowParams = Array.from({ length: mr }, (_, r) => `a${r}: usize, c${r}: usize,`).join(' ');
+  return `
+/**
+ * Direct convolution tile: C[r, 0:nc] = act(bias + Σ_{y<ny, t<nx} A_r(y, t)[0:kc] · B(y, t)[0:kc, 0:nc])
+ * for the ${mr} output pixel(s) r of one tile, walking the filter window in the NHWC input without
+ * an indirection list. a{r}: byte offset of pixel r's first input value (first valid kernel row,
+ * first valid tap); input kernel rows are aRow bytes apart, taps aTap bytes apart, each tap kc
+ * contiguous floats (kc = cin, or a run of horizontally adjacent taps when dilation is 1).
+ * w: the first panel plus the byte offset of the first (row, tap)'s filter rows; the next kernel
+ * row's filter rows are wRow bytes further; taps of a row are consecutive in the panel. Every
+ * tap must lie inside the input for every pixel of the tile (the caller clips ny/nx/kc).
+ * Other arguments as gemm_4x${NR}.
+ */
+// @ts-ignore: decorator
+@inline
+export function dconv_${mr}x${NR}(nc: i32, ${rowParams}
+    ny: i32, aRow: usize, wRow: usize, nx: i32, aTap: usize, kc: i32,
+    w: usize, wPanel: usize, bias: usize, alpha: usize, act: i32, lo: f32, hi: f32): void {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+${lines(mr, r => `  const rowA${r}: usize = a${r};`)}
+  let wp = w;
+  while (nc > 0) {
+${lines(mr, r => `    let c${r}0 = v128.load(bias);\n    let c${r}1 = v128.load(bias, 16);`)}
+    let wy = wp;
+${lines(mr, r => `    let ya${r} = rowA${r};`)}
+    for (let y = 0; y < ny; y++) {
+      w = wy;
+${lines(mr, r => `      let ta${r} = ya${r};`)}
+      for (let t = 0; t < nx; t++) {
+${lines(mr, r => `        a${r} = ta${r};`)}
+${kloop(mr).replace(/^/gm, '    ')}
+${lines(mr, r => `        ta${r} += aTap;`)}
+      }
+${lines(mr, r => `      ya${r} += aRow;`)}
+      wy += wRow;
+    }
+${epilogue(mr)}
+    wp += wPanel;
+    bias += ${NR * 4};
+    alpha += ${NR * 4};
+${lines(mr, r => `    c${r} += ${NR * 4};`)}
+    nc -= ${NR};
+  }
+}
+`;
+}
+
 mkdirSync('assembly/gen', { recursive: true });
-const out = header + gemm(4) + gemm(2) + gemm1() + igemm(4);
+const out = header + gemm(4) + gemm(2) + gemm1() + igemm(4) + dconv(4) + dconv(1);
 writeFileSync('assembly/gen/gemm_kernels.ts', out);
 console.log('wrote assembly/gen/gemm_kernels.ts');

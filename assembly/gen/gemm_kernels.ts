@@ -324,3 +324,161 @@ export function igemm_4x8(nc: i32, list: usize, records: i32, x: usize, c0: usiz
     nc -= 8;
   }
 }
+
+/**
+ * Direct convolution tile: C[r, 0:nc] = act(bias + Σ_{y<ny, t<nx} A_r(y, t)[0:kc] · B(y, t)[0:kc, 0:nc])
+ * for the 4 output pixel(s) r of one tile, walking the filter window in the NHWC input without
+ * an indirection list. a{r}: byte offset of pixel r's first input value (first valid kernel row,
+ * first valid tap); input kernel rows are aRow bytes apart, taps aTap bytes apart, each tap kc
+ * contiguous floats (kc = cin, or a run of horizontally adjacent taps when dilation is 1).
+ * w: the first panel plus the byte offset of the first (row, tap)'s filter rows; the next kernel
+ * row's filter rows are wRow bytes further; taps of a row are consecutive in the panel. Every
+ * tap must lie inside the input for every pixel of the tile (the caller clips ny/nx/kc).
+ * Other arguments as gemm_4x8.
+ */
+// @ts-ignore: decorator
+@inline
+export function dconv_4x8(nc: i32, a0: usize, c0: usize, a1: usize, c1: usize, a2: usize, c2: usize, a3: usize, c3: usize,
+    ny: i32, aRow: usize, wRow: usize, nx: i32, aTap: usize, kc: i32,
+    w: usize, wPanel: usize, bias: usize, alpha: usize, act: i32, lo: f32, hi: f32): void {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const rowA0: usize = a0;
+  const rowA1: usize = a1;
+  const rowA2: usize = a2;
+  const rowA3: usize = a3;
+  let wp = w;
+  while (nc > 0) {
+    let c00 = v128.load(bias);
+    let c01 = v128.load(bias, 16);
+    let c10 = v128.load(bias);
+    let c11 = v128.load(bias, 16);
+    let c20 = v128.load(bias);
+    let c21 = v128.load(bias, 16);
+    let c30 = v128.load(bias);
+    let c31 = v128.load(bias, 16);
+    let wy = wp;
+    let ya0 = rowA0;
+    let ya1 = rowA1;
+    let ya2 = rowA2;
+    let ya3 = rowA3;
+    for (let y = 0; y < ny; y++) {
+      w = wy;
+      let ta0 = ya0;
+      let ta1 = ya1;
+      let ta2 = ya2;
+      let ta3 = ya3;
+      for (let t = 0; t < nx; t++) {
+        a0 = ta0;
+        a1 = ta1;
+        a2 = ta2;
+        a3 = ta3;
+        const wEnd = w + <usize>kc * 32;
+        while (w < wEnd) {
+          {
+            const b0 = v128.load(w, 0);
+            const b1 = v128.load(w, 16);
+            const va0 = v128.load32_splat(a0, 0);
+            c00 = madd(va0, b0, c00);
+            c01 = madd(va0, b1, c01);
+            const va1 = v128.load32_splat(a1, 0);
+            c10 = madd(va1, b0, c10);
+            c11 = madd(va1, b1, c11);
+            const va2 = v128.load32_splat(a2, 0);
+            c20 = madd(va2, b0, c20);
+            c21 = madd(va2, b1, c21);
+            const va3 = v128.load32_splat(a3, 0);
+            c30 = madd(va3, b0, c30);
+            c31 = madd(va3, b1, c31);
+          }
+          a0 += 4;
+          a1 += 4;
+          a2 += 4;
+          a3 += 4;
+          w += 32;
+        }
+        ta0 += aTap;
+        ta1 += aTap;
+        ta2 += aTap;
+        ta3 += aTap;
+      }
+      ya0 += aRow;
+      ya1 += aRow;
+      ya2 += aRow;
+      ya3 += aRow;
+      wy += wRow;
+    }
+    const valpha = v128.load(alpha);
+    const valpha1 = v128.load(alpha, 16);
+    storeRow(c0, activate(c00, act, vlo, vhi, valpha), activate(c01, act, vlo, vhi, valpha1), nc);
+    storeRow(c1, activate(c10, act, vlo, vhi, valpha), activate(c11, act, vlo, vhi, valpha1), nc);
+    storeRow(c2, activate(c20, act, vlo, vhi, valpha), activate(c21, act, vlo, vhi, valpha1), nc);
+    storeRow(c3, activate(c30, act, vlo, vhi, valpha), activate(c31, act, vlo, vhi, valpha1), nc);
+    wp += wPanel;
+    bias += 32;
+    alpha += 32;
+    c0 += 32;
+    c1 += 32;
+    c2 += 32;
+    c3 += 32;
+    nc -= 8;
+  }
+}
+
+/**
+ * Direct convolution tile: C[r, 0:nc] = act(bias + Σ_{y<ny, t<nx} A_r(y, t)[0:kc] · B(y, t)[0:kc, 0:nc])
+ * for the 1 output pixel(s) r of one tile, walking the filter window in the NHWC input without
+ * an indirection list. a{r}: byte offset of pixel r's first input value (first valid kernel row,
+ * first valid tap); input kernel rows are aRow bytes apart, taps aTap bytes apart, each tap kc
+ * contiguous floats (kc = cin, or a run of horizontally adjacent taps when dilation is 1).
+ * w: the first panel plus the byte offset of the first (row, tap)'s filter rows; the next kernel
+ * row's filter rows are wRow bytes further; taps of a row are consecutive in the panel. Every
+ * tap must lie inside the input for every pixel of the tile (the caller clips ny/nx/kc).
+ * Other arguments as gemm_4x8.
+ */
+// @ts-ignore: decorator
+@inline
+export function dconv_1x8(nc: i32, a0: usize, c0: usize,
+    ny: i32, aRow: usize, wRow: usize, nx: i32, aTap: usize, kc: i32,
+    w: usize, wPanel: usize, bias: usize, alpha: usize, act: i32, lo: f32, hi: f32): void {
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const rowA0: usize = a0;
+  let wp = w;
+  while (nc > 0) {
+    let c00 = v128.load(bias);
+    let c01 = v128.load(bias, 16);
+    let wy = wp;
+    let ya0 = rowA0;
+    for (let y = 0; y < ny; y++) {
+      w = wy;
+      let ta0 = ya0;
+      for (let t = 0; t < nx; t++) {
+        a0 = ta0;
+        const wEnd = w + <usize>kc * 32;
+        while (w < wEnd) {
+          {
+            const b0 = v128.load(w, 0);
+            const b1 = v128.load(w, 16);
+            const va0 = v128.load32_splat(a0, 0);
+            c00 = madd(va0, b0, c00);
+            c01 = madd(va0, b1, c01);
+          }
+          a0 += 4;
+          w += 32;
+        }
+        ta0 += aTap;
+      }
+      ya0 += aRow;
+      wy += wRow;
+    }
+    const valpha = v128.load(alpha);
+    const valpha1 = v128.load(alpha, 16);
+    storeRow(c0, activate(c00, act, vlo, vhi, valpha), activate(c01, act, vlo, vhi, valpha1), nc);
+    wp += wPanel;
+    bias += 32;
+    alpha += 32;
+    c0 += 32;
+    nc -= 8;
+  }
+}

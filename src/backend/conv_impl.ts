@@ -11,14 +11,18 @@
  * indirection buffer of input offsets per (4 output pixels, tap) — a zero row stands in for
  * taps in the padding, taps wholly in the padding are skipped, horizontally adjacent in-image
  * taps are merged into one contiguous run — built per chunk of output pixels in scratch
- * memory, then conv2d_f32 over it. Bias and activation are fused into the epilogue
- * (gemm_impl.ts planEpilogue).
+ * memory, then conv2d_f32 over it. A convolution with a short kernel row of input values
+ * (kw·Cin ≤ convTuning.directMaxRow: Cin = 1…6 with 5×5 filters, the 7×7 RGB stem) skips the
+ * indirection buffer: conv2d_direct_f32 walks each pixel's window in place, clipped to the
+ * image (useDirect). Bias and activation are fused into the epilogue (gemm_impl.ts
+ * planEpilogue).
  *
  * Numerics: sums run in a different order than tfjs-backend-cpu's (bias first, taps grouped),
  * so results agree to float32 rounding, not bit for bit. Padding taps of a tile with at least
  * one in-image pixel multiply the zero row, which with a non-finite filter weight (Inf/NaN)
  * would give NaN where cpu, which skips padding taps, stays finite (XNNPACK/tfjs-wasm have this
- * difference): the kernels ask `zeroRowUnsafe` and delegate those rare calls to cpu.
+ * difference): the kernels ask `zeroRowUnsafe` and delegate those rare calls to cpu. The direct
+ * path reads no zero row (it skips padding taps as cpu does), so it is never delegated.
  */
 import { backend_util, TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { BackendSimd } from './backend_simd';
@@ -31,6 +35,20 @@ const PIXELS_PER_CHUNK = 2048;
 const INDIRECTION_BYTES = 4 << 20;
 
 /**
+ * Which convolutions the direct kernel (assembly/conv.ts conv2d_direct_f32) computes instead of
+ * the indirect GEMM: those whose kernel row of input values, kw·cin floats, is at most
+ * `directMaxRow` (LeNet's Cin = 1 and 6 with 5×5 filters, the 7×7 RGB stem). For them the
+ * indirection buffer, built per 4 pixels and tap run, costs as much as the multiply-adds.
+ * Mutable for tests and benchmarks (0 sends every convolution to the indirect GEMM).
+ */
+export const convTuning = { directMaxRow: 32 };
+
+/** Whether conv2dImpl takes the direct path for input depth cin and filter width kw. */
+export function useDirect(cin: number, kw: number): boolean {
+  return cin * kw <= convTuning.directMaxRow;
+}
+
+/**
  * True when this convolution has padding and its filter holds a non-finite value (then 0·w in
  * the zero row would be NaN, unlike cpu's skipped taps). The filter scan runs once per filter
  * tensor: its result is cached next to the packed filter and freed with it.
@@ -38,6 +56,7 @@ const INDIRECTION_BYTES = 4 << 20;
 export function zeroRowUnsafe(backend: BackendSimd, filter: TensorInfo, info: backend_util.Conv2DInfo): boolean {
   const { top, bottom, left, right } = info.padInfo;
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return false;
+  if (useDirect(info.inChannels, info.filterWidth)) return false; // skips padding taps, as cpu
   const flag = backend.packedFor(filter.dataId, 'conv-filter-finite', 4, ptr => {
     const w = backend.view(filter) as Float32Array;
     let finite = 1;
@@ -81,6 +100,12 @@ export function conv2dImpl(backend: BackendSimd, x: TensorInfo, filter: TensorIn
         padInfo.top === 0 && padInfo.left === 0 && padInfo.bottom === 0 && padInfo.right === 0;
     if (pointwise) {
       gemm(backend, m, n, cin, xPtr, cin, w, params, plan, yPtr, n);
+      return y;
+    }
+    if (useDirect(cin, kw)) {
+      wasmFn(backend, 'conv2d_direct_f32')(batchSize, inHeight, inWidth, cin, outHeight, outWidth, kh, kw,
+          sh, sw, dh, dw, padInfo.top, padInfo.left, n, xPtr, w, k * NR * 4, params, params + Math.ceil(n / NR) * NR * 4,
+          yPtr, plan.act, Math.fround(plan.lo), Math.fround(plan.hi));
       return y;
     }
     const taps = kh * kw;
