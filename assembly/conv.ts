@@ -154,6 +154,20 @@ function endInside(start: i32, step: i32, size: i32, taps: i32): i32 {
 export function conv2d_direct_f32(batch: i32, h: i32, w: i32, cin: i32, outH: i32, outW: i32,
     kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, n: i32,
     x: usize, wt: usize, wPanel: usize, bias: usize, alpha: usize, y: usize, act: i32, lo: f32, hi: f32): void {
+  conv2d_direct_rows_f32(h, w, cin, outH, outW, kh, kw, sh, sw, dh, dw, padTop, padLeft, n,
+      x, wt, wPanel, bias, alpha, y, act, lo, hi, 0, batch * outH);
+}
+
+/**
+ * conv2d_direct_f32 on the output rows r in [r0, r1) of the batch's stacked rows (r = b·outH +
+ * oy), for splitting one call over threads (src/backend/threads.ts): every output value is
+ * computed exactly as in the whole call, so a split result is bit-identical. Arguments as
+ * conv2d_direct_f32 without `batch`.
+ */
+export function conv2d_direct_rows_f32(h: i32, w: i32, cin: i32, outH: i32, outW: i32,
+    kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, n: i32,
+    x: usize, wt: usize, wPanel: usize, bias: usize, alpha: usize, y: usize, act: i32, lo: f32, hi: f32,
+    r0: i32, r1: i32): void {
   const chunk = gemm_chunk_columns(wPanel);
   const pixelBytes = <usize>cin << 2;
   const aRow = <usize>dh * <usize>w * pixelBytes;
@@ -170,8 +184,9 @@ export function conv2d_direct_f32(batch: i32, h: i32, w: i32, cin: i32, outH: i3
     const wc = wt + <usize>(n0 / NR) * wPanel;
     const bc = bias + (<usize>n0 << 2);
     const alc = alpha + (<usize>n0 << 2);
-    for (let b = 0; b < batch; b++) {
-      for (let oy = 0; oy < outH; oy++) {
+    for (let r = r0; r < r1; r++) {
+      {
+        const b = r / outH, oy = r - b * outH;
         const iy = oy * sh - padTop;
         const ky0 = firstInside(iy, dh);
         const ky1 = endInside(iy, dh, h, kh);

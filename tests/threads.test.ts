@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { disableThreads, enableThreads, setThreads, simdBackend, threadsInfo, type BackendSimd } from '../src/index';
@@ -65,13 +65,15 @@ function sameAsSingle(label: string, f: () => tf.Tensor, mustSplit = true): void
 
 test('the shared-memory module made from the embedded bytes equals asc --importMemory --sharedMemory', async () => {
   const b64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
-  if (!existsSync('build/simdnet.simd-mt.wasm')) {
+  // (Re)build the asc shared-memory target when it is missing or older than the embedded build.
+  const stale = (mt: string, plain: string) => !existsSync(mt) || (existsSync(plain) && statSync(mt).mtimeMs < statSync(plain).mtimeMs);
+  if (stale('build/simdnet.simd-mt.wasm', 'build/simdnet.simd.wasm')) {
     const asc = (await import('assemblyscript/asc')).default;
     const { error } = await asc.main(['--target', 'simd-mt'], {});
     assert.is(error, null, `asc --target simd-mt: ${error?.message}`);
   }
   const pairs: [string, string][] = [[SIMD_WASM_BASE64, 'build/simdnet.simd-mt.wasm']];
-  if (RELAXED_WASM_BASE64 && existsSync('build/simdnet.relaxed-mt.wasm')) pairs.push([RELAXED_WASM_BASE64, 'build/simdnet.relaxed-mt.wasm']);
+  if (RELAXED_WASM_BASE64 && !stale('build/simdnet.relaxed-mt.wasm', 'build/simdnet.relaxed.wasm')) pairs.push([RELAXED_WASM_BASE64, 'build/simdnet.relaxed-mt.wasm']);
   for (const [embedded, file] of pairs) {
     const patched = toSharedMemoryModule(b64(embedded));
     assert.ok(Buffer.from(patched).equals(readFileSync(file)), `${file}: byte-identical to the patched embedded module`);

@@ -103,9 +103,13 @@ export function conv2dImpl(backend: BackendSimd, x: TensorInfo, filter: TensorIn
       return y;
     }
     if (useDirect(cin, kw)) {
-      wasmFn(backend, 'conv2d_direct_f32')(batchSize, inHeight, inWidth, cin, outHeight, outWidth, kh, kw,
-          sh, sw, dh, dw, padInfo.top, padInfo.left, n, xPtr, w, k * NR * 4, params, params + Math.ceil(n / NR) * NR * 4,
-          yPtr, plan.act, Math.fround(plan.lo), Math.fround(plan.hi));
+      const args = [inHeight, inWidth, cin, outHeight, outWidth, kh, kw, sh, sw, dh, dw, padInfo.top, padInfo.left,
+        n, xPtr, w, k * NR * 4, params, params + Math.ceil(n / NR) * NR * 4, yPtr, plan.act, Math.fround(plan.lo),
+        Math.fround(plan.hi)];
+      if (backend.threads !== null && backend.threads.conv2dDirect(batchSize * outHeight, 2 * m * n * k, args)) {
+        return y; // split over worker threads in ranges of output rows (threads.ts)
+      }
+      wasmFn(backend, 'conv2d_direct_f32')(batchSize, ...args);
       return y;
     }
     const taps = kh * kw;

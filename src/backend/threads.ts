@@ -42,7 +42,7 @@ import {
 /** Tasks per thread a split aims at: with dynamic scheduling, a preempted thread takes fewer. */
 const TASKS_PER_THREAD = 4;
 /** Kernel exports a worker may call. */
-const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32'] as const;
+const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32', 'conv2d_direct_rows_f32'] as const;
 type ExportName = typeof EXPORTS[number];
 /** Default threshold below which a call stays on one thread (2 MFLOP ≈ 0.1 ms). */
 const DEFAULT_MIN_FLOPS = 2e6;
@@ -439,6 +439,23 @@ export class SimdThreads {
     } finally {
       for (let i = 1; i < scratch.length; i++) this.backend.freeScratch(scratch[i]);
     }
+  }
+
+  /**
+   * conv_impl.ts's direct small-Cin convolution (assembly/conv.ts conv2d_direct_rows_f32) split
+   * over threads in ranges of output rows (r = b·outH + oy); every output value is computed as in
+   * one call, so results are bit-identical. `args` are conv2d_direct_f32's arguments after
+   * `batch`, as conv_impl passes them. Returns false when not split (too little work or rows).
+   */
+  conv2dDirect(rows: number, flops: number, args: number[]): boolean {
+    const t = this.threads(flops);
+    if (t < 2 || rows < 2 * t) return false;
+    const per = Math.max(1, Math.ceil(rows / (t * TASKS_PER_THREAD)));
+    const tasks: Call[][] = [];
+    for (let r0 = 0; r0 < rows; r0 += per) {
+      tasks.push([{ fn: 'conv2d_direct_rows_f32', args: [...args, r0, Math.min(rows, r0 + per)] }]);
+    }
+    return tasks.length > 1 && this.dispatch(tasks, t);
   }
 
   /** Test hook: runs one call on worker 1 while this thread only waits. */
