@@ -20,30 +20,14 @@ import { segmentImageFile } from '../src/cli/segment_job.js';
 import { serializeSafetensors } from '../src/io/safetensors.js';
 import { decodeImage, encodePng } from '../src/io/image.js';
 import { Bottleneck } from '../src/models/resnet.js';
-import { expectSameKeys, fixtureTensor, loadModelFixture, nchwToNhwc, nhwcToNchw, type ModelFixture } from './zoo_helpers';
+import { compareNhwcToTorch, expectSameKeys, fixtureTensor, loadModelFixture, nchwToNhwc, nhwcToNchw, type ModelFixture } from './zoo_helpers';
 import { seededStateDict, type SeededTensor } from './torch_weights';
 
 const report: string[] = [];
 
-/** max |got - want| and asserts <= 1e-4 * max(1, max|want|); got is NHWC, want NCHW. */
+/** {@link compareNhwcToTorch} into this file's report. */
 function compare(got: tf.Tensor, want: { shape: number[]; data: Float32Array }, label: string): number {
-  const g = tf.tidy(() => nhwcToNchw(got));
-  try {
-    assert.equal(g.shape, want.shape, `${label}: shape`);
-    const d = g.dataSync();
-    let err = 0, maxAbs = 0;
-    for (let i = 0; i < d.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(want.data[i]));
-      const e = Math.abs(d[i] - want.data[i]);
-      if (!(e <= err)) err = Number.isNaN(e) ? Infinity : e;
-    }
-    const tol = 1e-4 * Math.max(1, maxAbs);
-    assert.ok(err <= tol, `${label}: max abs error ${err} > ${tol} (max|ref| ${maxAbs})`);
-    report.push(`${label.padEnd(40)} max|ref| ${maxAbs.toFixed(3).padStart(7)}  err ${err.toExponential(2)}`);
-    return err;
-  } finally {
-    g.dispose();
-  }
+  return compareNhwcToTorch(got, want, label, report);
 }
 
 let fcnFx: ModelFixture | null = null;

@@ -18,31 +18,16 @@ import { segment } from '../src/models/segment.js';
 import { SEG_ZOO } from '../src/cli/segment_job.js';
 import { Bottleneck } from '../src/models/resnet.js';
 import {
-  expectSameKeys, fixtureTensor, loadModelFixture, nchwToNhwc, nhwcToNchw, type ModelFixture,
+  compareNhwcToTorch, expectSameKeys, fixtureTensor, loadModelFixture, nchwToNhwc, nhwcToNchw, type ModelFixture,
 } from './zoo_helpers';
 import type { AnyModule } from '../src/nn/index.js';
 import { seededStateDict } from './torch_weights';
 
 const report: string[] = [];
 
-/** max |got - want|, asserted <= 1e-4 * max(1, max|want|); got NHWC, want NCHW. */
+/** {@link compareNhwcToTorch} into this file's report. */
 function compare(got: tf.Tensor, want: { shape: number[]; data: Float32Array }, label: string): void {
-  const g = tf.tidy(() => nhwcToNchw(got));
-  try {
-    assert.equal(g.shape, want.shape, `${label}: shape`);
-    const d = g.dataSync();
-    let err = 0, maxAbs = 0;
-    for (let i = 0; i < d.length; i++) {
-      maxAbs = Math.max(maxAbs, Math.abs(want.data[i]));
-      const e = Math.abs(d[i] - want.data[i]);
-      if (!(e <= err)) err = Number.isNaN(e) ? Infinity : e;
-    }
-    const tol = 1e-4 * Math.max(1, maxAbs);
-    assert.ok(err <= tol, `${label}: max abs error ${err} > ${tol} (max|ref| ${maxAbs})`);
-    report.push(`${label.padEnd(36)} max|ref| ${maxAbs.toFixed(3).padStart(7)}  err ${err.toExponential(2)}`);
-  } finally {
-    g.dispose();
-  }
+  compareNhwcToTorch(got, want, label, report);
 }
 
 const FCN_CFG = [8, 8, 'M', 16, 16, 'M', 32, 32, 32, 'M', 32, 32, 32, 'M', 32, 32, 32, 'M'] as const;

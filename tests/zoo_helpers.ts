@@ -24,6 +24,32 @@ export async function loadTorchFixture(name: string): Promise<SafetensorsFile> {
   return readSafetensorsFile(path);
 }
 
+/**
+ * Compares a model output with a PyTorch fixture tensor: `got` NHWC, `want` NCHW. Asserts
+ * max |got - want| <= 1e-4 · max(1, max|want|) (NaN counts as infinite), appends a report line
+ * to `report` and returns the max abs error.
+ */
+export function compareNhwcToTorch(got: tf.Tensor, want: { shape: number[]; data: Float32Array }, label: string,
+    report: string[]): number {
+  const g = tf.tidy(() => nhwcToNchw(got));
+  try {
+    assert.equal(g.shape, want.shape, `${label}: shape`);
+    const d = g.dataSync();
+    let err = 0, maxAbs = 0;
+    for (let i = 0; i < d.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(want.data[i]));
+      const e = Math.abs(d[i] - want.data[i]);
+      if (!(e <= err)) err = Number.isNaN(e) ? Infinity : e;
+    }
+    const tol = 1e-4 * Math.max(1, maxAbs);
+    assert.ok(err <= tol, `${label}: max abs error ${err} > ${tol} (max|ref| ${maxAbs})`);
+    report.push(`${label.padEnd(40)} max|ref| ${maxAbs.toFixed(3).padStart(7)}  err ${err.toExponential(2)}`);
+    return err;
+  } finally {
+    g.dispose();
+  }
+}
+
 /** NCHW float32 values -> NHWC tf.Tensor4D. */
 export function nchwToNhwc(data: Float32Array, shape: number[]): tf.Tensor4D {
   return tf.tidy(() => tf.transpose(tf.tensor4d(data, shape as [number, number, number, number]), [0, 2, 3, 1]));
