@@ -15,6 +15,7 @@ import { seededStateDict, type SeededEntry } from './torch_weights';
 import { BatchNorm2d } from '../src/nn/index.js';
 import { fasterrcnn_resnet50_fpn, type FasterRCNN } from '../src/models/index.js';
 import { GeneralizedRCNNTransform, MultiScaleRoIAlign, mapLevels, type Detection } from '../src/detection/index.js';
+import { maxAbsDiff, maxAbs } from './helpers';
 
 const fixture = await loadTorchFixture('faster_rcnn');
 const meta = fixture.metadata;
@@ -30,22 +31,6 @@ function get(name: string): { shape: number[]; data: Float32Array } {
   if (t.dtype === 'F32') return { shape: t.shape, data: t.data as Float32Array };
   if (t.dtype === 'I64') return { shape: t.shape, data: Float32Array.from(t.data as ArrayLike<bigint>, (v) => Number(v)) };
   throw new Error(`faster_rcnn.safetensors: ${name} has dtype ${t.dtype}`);
-}
-
-function maxErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.is(got.length, want.length, 'length');
-  let e = 0;
-  for (let i = 0; i < got.length; i++) {
-    const d = Math.abs(got[i] - want[i]);
-    if (!(d <= e)) e = Number.isNaN(d) ? Infinity : d;
-  }
-  return e;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
 }
 
 /** Largest |Δcoordinate| / max(1, box side) over boxes [N, 4]. */
@@ -115,7 +100,7 @@ test('GeneralizedRCNNTransform = torchvision (float32 scale: 150 × 1.28 → 191
     const got = tf.tidy(() => nhwcToNchw(out.tensors));
     assert.equal(got.shape, want.shape);
     assert.equal(want.shape.slice(2), batchSize);
-    const e = maxErr(got.dataSync(), want.data);
+    const e = maxAbsDiff(got.dataSync(), want.data);
     got.dispose();
     assert.ok(e <= 1e-5, `transformed max |err| ${e}`);
   } finally {
@@ -145,7 +130,7 @@ for (const backend of ['simd', 'cpu']) {
     const got = tf.tidy(() => nhwcToNchw(y));
     const want = get('ms.pooled');
     assert.equal(got.shape, want.shape);
-    const e = maxErr(got.dataSync(), want.data);
+    const e = maxAbsDiff(got.dataSync(), want.data);
     tf.dispose([y, got]);
     assert.ok(e <= 1e-6, `pooled max |err| ${e}`);
     assert.is(tf.memory().numTensors, before, 'no leak');
@@ -178,7 +163,7 @@ test('box head on torch\'s proposals: levels, pooled RoIs, class logits and box 
     const idx = Array.from(get('pooled_idx').data);
     const sel = tf.tidy(() => nhwcToNchw(tf.gather(pooled, idx)));
     const wantPooled = get('pooled');
-    const ep = maxErr(sel.dataSync(), wantPooled.data) / Math.max(1, maxAbs(wantPooled.data));
+    const ep = maxAbsDiff(sel.dataSync(), wantPooled.data) / Math.max(1, maxAbs(wantPooled.data));
     tf.dispose([pooled, sel]);
     assert.ok(ep <= 1e-4, `pooled max |err| / scale ${ep}`);
     const out = rh.call(input);
@@ -187,7 +172,7 @@ test('box head on torch\'s proposals: levels, pooled RoIs, class logits and box 
     const wl = get('class_logits'), wc = get('box_regression');
     assert.equal(out.classLogits.shape, wl.shape);
     assert.equal(out.boxRegression.shape, wc.shape);
-    const el = maxErr(logits, wl.data) / maxAbs(wl.data), ec = maxErr(codes, wc.data) / maxAbs(wc.data);
+    const el = maxAbsDiff(logits, wl.data) / maxAbs(wl.data), ec = maxAbsDiff(codes, wc.data) / maxAbs(wc.data);
     console.log(`  proposals ${ePr.toExponential(1)} × side; box head on ${props.length / 4} torch proposals: pooled ${ep.toExponential(1)}, logits ${el.toExponential(1)}, codes ${ec.toExponential(1)} (max |err| / max |value|; ${Date.now() - t0} ms)`);
     assert.ok(el <= 1e-4, `class logits max |err| ${el} × scale`);
     assert.ok(ec <= 1e-4, `box regression max |err| ${ec} × scale`);
@@ -207,12 +192,12 @@ test('postprocess_detections on torch\'s head outputs (no backbone noise) = torc
   const wantLabels = Array.from(get('det_labels').data);
   assert.ok(wantLabels.length > 10, 'the fixture has more than 10 detections');
   assert.equal(Array.from(d.labels), wantLabels, 'labels in order');
-  const eb = maxErr(d.boxes, get('det_boxes_resized').data), es = maxErr(d.scores, get('det_scores').data);
+  const eb = maxAbsDiff(d.boxes, get('det_boxes_resized').data), es = maxAbsDiff(d.scores, get('det_scores').data);
   // Only exp differs from torch (Sleef vs Math.exp, an ulp): boxes and scores agree to float32 noise.
   assert.ok(eb <= 1e-4, `boxes max |err| ${eb}`);
   assert.ok(es <= 1e-6, `scores max |err| ${es}`);
   const back = model!.transform.postprocess([d], [imageSize], [[H, W]]);
-  assert.ok(maxErr(back[0].boxes, get('det_boxes').data) <= 1e-4, 'boxes at the original size');
+  assert.ok(maxAbsDiff(back[0].boxes, get('det_boxes').data) <= 1e-4, 'boxes at the original size');
   assert.throws(() => rh.postprocessDetections(new Float32Array(10), new Float32Array(41), [new Float32Array(8)], [imageSize]), /boxRegression has 41 values, expected 2 x 20/);
 });
 
@@ -232,7 +217,7 @@ test('fasterrcnn_resnet50_fpn forward on simd = torchvision detections; no tenso
     for (let i = 0; i < Math.max(d.scores.length, wantScores.length); i++) console.log(i, d.labels[i], d.scores[i], Array.from(d.boxes.subarray(i * 4, i * 4 + 4)).map((v) => v.toFixed(3)).join(','), '|', wantLabels[i], wantScores[i], Array.from(wantBoxes.subarray(i * 4, i * 4 + 4)).map((v) => v.toFixed(3)).join(','));
   }
   assert.is(d.scores.length, wantScores.length, 'number of detections');
-  const es = maxErr(d.scores, wantScores);
+  const es = maxAbsDiff(d.scores, wantScores);
   // Order: equal labels at every rank, except where torch's scores differ by less than the score
   // tolerance (a swap of near-equal scores is float noise, not a different result).
   let swaps = 0;

@@ -4,6 +4,24 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as assert from 'uvu/assert';
 import '../src/index';
 
+/** max |a[i] - b[i]| (asserts equal lengths; a NaN difference counts as Infinity). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.is(a.length, b.length, 'lengths');
+  let e = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= e)) e = Number.isNaN(d) ? Infinity : d;
+  }
+  return e;
+}
+
+/** max |a[i]|. */
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
+  return m;
+}
+
 /** Deterministic pseudo-random floats in [-1, 1) (mulberry32). */
 export function randomArray(n: number, seed = 1): Float32Array {
   let a = seed >>> 0;

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { LeNet, lenet5 } from '../src/models/index.js';
 import { SeededRng, StateDictError, disposeStateDict, fromNCHW } from '../src/nn/index.js';
+import { maxAbsDiff } from './helpers';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -65,12 +66,6 @@ function linear(x: Float32Array, w: Float32Array, b: Float32Array): Float32Array
     out[o] = s;
   }
   return out;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 test('lenet5: PyTorch state_dict keys/shapes, [N,28,28,1] -> [N,10], no leaks', () => {

@@ -18,6 +18,7 @@ import {
   manualSeed,
   toNCHW,
 } from '../src/nn/index.js';
+import { maxAbsDiff } from './helpers';
 
 test.before(async () => {
   await tf.setBackend('cpu');
@@ -28,13 +29,6 @@ function randArray(n: number, seed: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = (r.next() * 2 - 1) * scale;
   return a;
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.is(a.length, b.length, 'lengths');
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 /** Naive direct convolution, NCHW input, OIHW weight, PyTorch semantics (zero padding). */

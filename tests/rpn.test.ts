@@ -13,6 +13,7 @@ import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
 import { seededStateDict, type SeededEntry } from './torch_weights';
 import { BatchNorm2d, Module } from '../src/nn/index.js';
 import { BackboneWithFPN, RegionProposalNetwork, batchedNmsTorchvision, batchedNms } from '../src/detection/index.js';
+import { maxAbsDiff, maxAbs } from './helpers';
 
 const fixture = await loadTorchFixture('rpn');
 const meta = fixture.metadata;
@@ -41,22 +42,6 @@ class FrontHalf extends Module<tf.Tensor, tf.Tensor4D[]> {
 }
 
 let model: FrontHalf | null = null;
-
-function maxErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  assert.is(got.length, want.length, 'length');
-  let e = 0;
-  for (let i = 0; i < got.length; i++) {
-    const d = Math.abs(got[i] - want[i]);
-    if (!(d <= e)) e = Number.isNaN(d) ? Infinity : d;
-  }
-  return e;
-}
-
-function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]));
-  return m;
-}
 
 test('state_dict: backbone.* and rpn.* keys, order and shapes = torchvision 0.14; strict seeded load', async () => {
   await tf.setBackend('simd');
@@ -100,7 +85,7 @@ for (const backend of ['simd', 'cpu']) {
         try {
           assert.equal(got.shape, want.shape, `fpn.${n} shape`);
           const scale = Math.max(1, maxAbs(want.data));
-          const e = maxErr(got.dataSync(), want.data);
+          const e = maxAbsDiff(got.dataSync(), want.data);
           assert.ok(e <= 1e-4 * scale, `fpn.${n} on ${backend}: max |err| ${e} > 1e-4 × ${scale}`);
           report.push(`${n} ${e.toExponential(1)}/${scale.toFixed(0)}`);
         } finally {
@@ -114,7 +99,7 @@ for (const backend of ['simd', 'cpu']) {
           for (const [what, t] of [['objectness', head.objectness[l]], ['deltas', head.deltas[l]]] as const) {
             const want = get(`head.${what}.${l}`);
             const got = tf.tidy(() => nhwcToNchw(t));
-            const e = maxErr(got.dataSync(), want.data);
+            const e = maxAbsDiff(got.dataSync(), want.data);
             got.dispose();
             const scale = Math.max(1, maxAbs(want.data));
             assert.ok(e <= 1e-4 * scale, `head.${what}.${l} on ${backend}: max |err| ${e} (scale ${scale})`);
@@ -129,7 +114,7 @@ for (const backend of ['simd', 'cpu']) {
       const wantBoxes = get('proposals').data, wantScores = get('proposal_scores').data, wantLevels = get('proposal_levels').data;
       assert.is(p.scores.length, wantScores.length, `${backend}: number of proposals`);
       assert.is(p.scores.length, Number(meta.num_proposals));
-      const eb = maxErr(p.boxes, wantBoxes), es = maxErr(p.scores, wantScores);
+      const eb = maxAbsDiff(p.boxes, wantBoxes), es = maxAbsDiff(p.scores, wantScores);
       // The backbone's float32 noise (head outputs ~4e-6 × their scale here) is amplified by the
       // decode: a coordinate moves by ~exp(dw)·w·δdw, and exp(dw)·w reaches ~60× the anchor before
       // clipping, so the tolerance is relative to the box side (worst seen: 3.2e-4 × side).
@@ -169,10 +154,10 @@ test('filterProposals on the fixture head outputs (exact path, no backbone noise
   }
   const p = rpn.filterProposals(obj, del, [H, W], fs, [H, W]);
   // exp: torch's vectorized (Sleef) exp and Math.exp differ by an ulp at times, so not bit-exact.
-  const eb = maxErr(p.boxes, get('proposals').data);
+  const eb = maxAbsDiff(p.boxes, get('proposals').data);
   console.log(`  filterProposals on torch's head outputs: ${p.scores.length} proposals, boxes max |err| ${eb.toExponential(1)}`);
   assert.ok(eb <= 1e-4, `boxes max |err| ${eb}`);
-  assert.ok(maxErr(p.scores, get('proposal_scores').data) <= 1e-7, 'scores');
+  assert.ok(maxAbsDiff(p.scores, get('proposal_scores').data) <= 1e-7, 'scores');
   assert.equal(Array.from(p.levels), Array.from(get('proposal_levels').data));
 });
 

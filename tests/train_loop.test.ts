@@ -27,6 +27,7 @@ import {
   trainModel,
   type BatchInfo,
 } from '../src/train/index.js';
+import { maxAbsDiff } from './helpers';
 
 /**
  * tfjs-core registers gradients only through its ES-module side-effect file. Under the project
@@ -96,12 +97,6 @@ class TinyNet extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return this.fc.forward(this.flatten.forward(this.pool.forward(this.relu.forward(this.bn.forward(this.conv.forward(x))))));
   }
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 test('BatchNorm2d training gradient equals the gradient of the explicit formula', () => {

@@ -13,6 +13,7 @@ import { createWorker, type WorkerModel } from '../src/index';
 import { lenet5 } from '../src/models/index.js';
 import { parseSafetensors, serializeSafetensors } from '../src/io/safetensors.js';
 import { ensureBundles } from './browser/bundles.mjs';
+import { maxAbsDiff } from './helpers';
 
 /** Builds the bundles if stale; prints rollup's error (uvu would hide a failing hook's message). */
 function buildBundles(): void {
@@ -48,12 +49,6 @@ test.after(async () => {
   await worker?.dispose();
 });
 
-function maxErr(a: Float32Array, b: Float32Array): number {
-  let e = 0;
-  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
-  return e;
-}
-
 test('from source, the default worker runs src/worker/worker.ts (no dist/ build needed)', async () => {
   assert.is(worker.script, new URL('../scripts/worker-from-source.mjs', import.meta.url).href);
   assert.is((await worker.ready).backend, 'simd');
@@ -74,7 +69,7 @@ test('load from a file path, predict matches the in-process model; the input is 
   assert.equal(r.shape, [2, 10]);
   assert.is(r.backend, 'simd');
   assert.ok(r.ms > 0);
-  assert.ok(maxErr(r.output, expected) < 1e-4, `max error ${maxErr(r.output, expected)}`);
+  assert.ok(maxAbsDiff(r.output, expected) < 1e-4, `max error ${maxAbsDiff(r.output, expected)}`);
   assert.is(input.length, 0, 'input buffer transferred (detached)');
   const kept = x.slice();
   await worker.predict(kept, [2, 28, 28, 1], { transfer: false });
@@ -89,12 +84,12 @@ test('bad input shape rejects with the worker\'s message; the next request succe
     assert.match((e as Error).message, /^bad input shape \[1, 28, 28, 3\] for lenet5: 3 channels; expected \[N, 28, 28, 1\] \(NHWC\)$/);
   }
   const ok = await worker.predict(x.slice(0, 784), [1, 28, 28, 1]);
-  assert.ok(maxErr(ok.output, expected.subarray(0, 10)) < 1e-4);
+  assert.ok(maxAbsDiff(ok.output, expected.subarray(0, 10)) < 1e-4);
 });
 
 test('concurrent requests are answered by id', async () => {
   const rs = await Promise.all([0, 1, 0, 1].map(i => worker.predict(x.slice(i * 784, (i + 1) * 784), [1, 28, 28, 1])));
-  rs.forEach((r, k) => assert.ok(maxErr(r.output, expected.subarray((k % 2) * 10, (k % 2) * 10 + 10)) < 1e-4, `request ${k}`));
+  rs.forEach((r, k) => assert.ok(maxAbsDiff(r.output, expected.subarray((k % 2) * 10, (k % 2) * 10 + 10)) < 1e-4, `request ${k}`));
 });
 
 test('missing weights keys and missing files reject (the loaded model stays); bytes load', async () => {
@@ -105,14 +100,14 @@ test('missing weights keys and missing files reject (the loaded model stays); by
     () => assert.unreachable('should reject'),
     e => assert.match((e as Error).message, /fc3\.bias/));
   const still = await worker.predict(x.slice(), [2, 28, 28, 1]);  // the loaded model stays in service
-  assert.ok(maxErr(still.output, expected) < 1e-4);
+  assert.ok(maxAbsDiff(still.output, expected) < 1e-4);
   await worker.load({ model: 'lenet5', weights: 'assets/no-such-file.safetensors' }).then(
     () => assert.unreachable('should reject'),
     e => assert.match((e as Error).message, /ENOENT/));
   const l = await worker.load({ model: 'lenet5', weights: new Uint8Array(readFileSync(WEIGHTS)) });
   assert.is(l.parameters, 61706);
   const r = await worker.predict(x.slice(), [2, 28, 28, 1]);
-  assert.ok(maxErr(r.output, expected) < 1e-4);
+  assert.ok(maxAbsDiff(r.output, expected) < 1e-4);
 });
 
 test('webgl in a Node worker: ready rejects with the reason, requests too', async () => {
@@ -132,7 +127,7 @@ test('a worker started by the caller (worker_threads.Worker on the bundle)', asy
   try {
     await w.load({ model: 'lenet5', weights: WEIGHTS });
     const r = await w.predict(x.slice(), [2, 28, 28, 1]);
-    assert.ok(maxErr(r.output, expected) < 1e-4);
+    assert.ok(maxAbsDiff(r.output, expected) < 1e-4);
   } finally {
     await w.dispose();
   }
@@ -147,7 +142,7 @@ test('the built bundle by URL: createWorker({ url: dist/simdnet.worker.js })', a
     await w.load({ model: 'lenet5', weights: WEIGHTS });
     const r = await w.predict(x.slice(), [2, 28, 28, 1]);
     assert.is(r.backend, 'simd');
-    assert.ok(maxErr(r.output, expected) < 1e-4);
+    assert.ok(maxAbsDiff(r.output, expected) < 1e-4);
   } finally {
     await w.dispose();
   }
