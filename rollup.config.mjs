@@ -78,7 +78,7 @@ function minify() {
   return {
     name: 'esbuild-minify',
     async renderChunk(code, _chunk, out) {
-      const r = await transform(code, { minify: true, target: 'es2020', format: out.format === 'es' ? 'esm' : undefined, legalComments: 'none' });
+      const r = await transform(code, { minify: true, keepNames: true, target: 'es2020', format: out.format === 'es' ? 'esm' : undefined, legalComments: 'none' });
       return { code: r.code, map: null };
     },
   };

@@ -119,6 +119,10 @@ test('roiAlign / roiPool: empty box list, zero-area boxes, bad input errors', as
       assert.throws(() => op(flat, [0, 1, 1, 3, 3], { outputSize: 2 }), /rank-4/);
       flat.dispose();
     }
+    // a huge samplingRatio, or adaptive sampling on a huge box: a clear error, not hours of work
+    assert.throws(() => roiAlign(x, [0, 0, 0, 4, 4], { outputSize: 2, samplingRatio: 1e9 }), /RoI 0 brings the bilinear samples to .*limit 2\^31/);
+    assert.throws(() => roiAlign(x, [0, 0, 0, 4, 4, 0, -1e7, -1e7, 1e7, 1e7], { outputSize: 7 }), /RoI 1 brings .*adaptive/);
+    assert.ok(roiPool(x, [0, -1e7, -1e7, 1e7, 1e7], { outputSize: 7 }).dispose() === undefined, 'roiPool has no sampling grid');
     // zero-area box: aligned → no samples → 0; non-aligned → the 1×1 minimum size samples the map
     const z = roiAlign(x, [1, 2, 2, 2, 2], { outputSize: 2, aligned: true });
     assert.equal(Array.from(z.dataSync()), new Array(12).fill(0));

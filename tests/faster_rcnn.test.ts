@@ -13,7 +13,7 @@ import '../src/index';
 import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
 import { seededStateDict, type SeededEntry } from './torch_weights';
 import { BatchNorm2d } from '../src/nn/index.js';
-import { fasterrcnn_resnet50_fpn, type FasterRCNN } from '../src/models/index.js';
+import { detect, fasterrcnn_resnet50_fpn, type DetectionModel, type FasterRCNN } from '../src/models/index.js';
 import { GeneralizedRCNNTransform, MultiScaleRoIAlign, mapLevels, type Detection } from '../src/detection/index.js';
 import { maxAbsDiff, maxAbs } from './helpers';
 
@@ -239,6 +239,18 @@ test('fasterrcnn_resnet50_fpn forward on simd = torchvision detections; no tenso
   assert.ok(es <= 1e-3, `scores max |err| ${es}`);
   assert.ok(eb <= 4e-3, `boxes max |err| ${eb} × box side`);
   assert.throws(() => model!.call([tf.zeros([8, 8, 3], 'int32') as tf.Tensor3D]), /must be float32 in \[0, 1\], got int32/);
+});
+
+test('detect(): empty, short or non-RGB images and bad thresholds are clear errors before the model runs', () => {
+  const never = { call: () => { throw new Error('the model must not run'); } } as unknown as DetectionModel;
+  const img = (width: number, height: number, len: number, channels = 3) => ({ width, height, channels, data: new Uint8Array(len) });
+  assert.throws(() => detect(never, img(0, 0, 0) as never), /detect: the image is empty or has a bad size \(width 0, height 0\)/);
+  assert.throws(() => detect(never, img(40, 40, 16) as never), /detect: image data holds 16 bytes; a 40×40 RGB image needs 4800/);
+  assert.throws(() => detect(never, img(4, 4, 16, 1) as never), /expected an RGB image \(3 channels\), got 1/);
+  assert.throws(() => detect(never, img(4, 4, 48) as never, { scoreThreshold: 1.5 }), /scoreThreshold must be in \[0, 1\]/);
+  const empty = tf.zeros([0, 5, 3]) as tf.Tensor3D;
+  assert.throws(() => detect(never, empty), /detect: the image is empty \(\[0, 5, 3\]\)/);
+  empty.dispose();
 });
 
 test('dispose', () => {

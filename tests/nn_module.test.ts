@@ -167,6 +167,13 @@ test('loadStateDict strict: missing, unexpected and size-mismatched keys reporte
   net.dispose();
 });
 
+test('loadStateDict(null / a number): a TypeError naming the module, not a crash in Object.entries', () => {
+  const net = new Linear(3, 2);
+  assert.throws(() => net.loadStateDict(null as never), /loadStateDict\(Linear\): expected a state dict .* got null/);
+  assert.throws(() => net.loadStateDict(5 as never), /loadStateDict\(Linear\): expected a state dict .* got number/);
+  net.dispose();
+});
+
 test('loadStateDict non-strict: ignores missing/unexpected keys but still rejects shape mismatches', () => {
   const net = new Net();
   const w = tf.ones([4, 3, 3, 3]);

@@ -211,6 +211,7 @@ test('ops: PyTorch-style errors', async () => {
   assert.throws(() => adaptiveAvgPool2d(tf.zeros([5, 5, 2]), 2), /rank-4 NHWC/);
   assert.throws(() => conv2dGroups(x, tf.zeros([3, 3, 2, 4]), 2), /expected filter \[3, 3, 1, 4\]/);
   assert.throws(() => conv2dGroups(x, tf.zeros([3, 3, 1, 3]), 2), /out_channels \(3\) must be divisible by groups \(2\)/);
+  assert.throws(() => conv2dGroups(x, tf.zeros([3, 3, 1, 4]), { groups: 2 } as never), /groups \(the third argument, conv2dGroups\(x, filter, groups, opts\)\) must be an integer >= 1, got \{"groups":2\}/);
   tf.dispose(x);
 });
 

@@ -50,7 +50,8 @@ export type DetectionModel = Module<tf.Tensor | tf.Tensor[], Detection[]>;
  * - `image` as tf.Tensor3D [H, W, 3] float32 in [0, 1]: used as it is (not disposed).
  * Returns the detections with score >= scoreThreshold, highest score first, boxes in the image's
  * pixels.
- * @throws for a non-RGB image or a scoreThreshold outside [0, 1].
+ * @throws for a non-RGB, empty or short image (data length ≠ width·height·3) or a scoreThreshold
+ *   outside [0, 1].
  */
 export function detect(model: DetectionModel, image: ImageU8 | tf.Tensor3D, opts: DetectOptions = {}): DetectedObject[] {
   const thr = opts.scoreThreshold ?? 0.5;
@@ -59,9 +60,17 @@ export function detect(model: DetectionModel, image: ImageU8 | tf.Tensor3D, opts
   let x: tf.Tensor3D;
   if (image instanceof tf.Tensor) {
     if (image.rank !== 3 || image.shape[2] !== 3) throw new Error(`detect: expected an HWC tensor [H, W, 3], got [${image.shape.join(', ')}]`);
+    if (image.shape[0] < 1 || image.shape[1] < 1) throw new Error(`detect: the image is empty ([${image.shape.join(', ')}])`);
     x = image;
   } else {
     if (image?.channels !== 3) throw new Error(`detect: expected an RGB image (3 channels), got ${image?.channels}`);
+    const { width, height } = image;
+    if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) {
+      throw new Error(`detect: the image is empty or has a bad size (width ${width}, height ${height})`);
+    }
+    if (image.data?.length !== width * height * 3) {
+      throw new Error(`detect: image data holds ${image.data?.length} bytes; a ${width}×${height} RGB image needs ${width * height * 3}`);
+    }
     const f = new Float32Array(image.data.length);
     for (let i = 0; i < f.length; i++) f[i] = image.data[i] / 255;
     x = tf.tensor3d(f, [image.height, image.width, 3]);

@@ -439,6 +439,10 @@ export abstract class Module<In = tf.Tensor, Out extends tf.TensorContainer = tf
    */
   loadStateDict(dict: StateDictLike, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
+    if (dict == null || typeof dict !== 'object') {
+      throw new TypeError(`loadStateDict(${this.constructor.name}): expected a state dict (a Map or an object of ` +
+        `name → tensor, e.g. a SafetensorsFile's tensors), got ${dict === null ? 'null' : typeof dict}`);
+    }
     const given: Map<string, tf.Tensor | TensorData> = dict instanceof Map ? dict : new Map(Object.entries(dict));
     const entries = this.stateEntries();
     const expectedKeys = new Set(entries.map((e) => e[0]));

@@ -58,7 +58,11 @@ export function conv2dGroups(x: tf.Tensor, filter: tf.Tensor, groups: number, op
   const f4 = filter as tf.Tensor4D;
   const cin = x4.shape[3];
   const [kh, kw, cpg, cout] = f4.shape;
-  if (!Number.isInteger(groups) || groups < 1) throw new Error(`conv2dGroups: groups must be an integer >= 1, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1) {
+    const shown = typeof groups === 'object' ? JSON.stringify(groups) : String(groups);
+    throw new Error(`conv2dGroups: groups (the third argument, conv2dGroups(x, filter, groups, opts)) must be an ` +
+      `integer >= 1, got ${shown}`);
+  }
   if (cin % groups !== 0) throw new Error(`conv2dGroups: in_channels (${cin}) must be divisible by groups (${groups})`);
   if (cout % groups !== 0) throw new Error(`conv2dGroups: out_channels (${cout}) must be divisible by groups (${groups})`);
   if (cpg !== cin / groups) {

@@ -43,6 +43,8 @@ export interface RoiOptions {
 
 /** Box coordinates beyond this (in feature pixels) are rejected: they cannot be sampled sensibly. */
 const MAX_COORD = 1 << 24;
+/** roiAlign: at most this many bilinear samples (per channel) over all RoIs of one call. */
+const MAX_SAMPLES = 2 ** 31;
 
 interface RoiArgs { ph: number; pw: number; scale: number; sr: number; aligned: boolean; rois: Float32Array; k: number }
 
@@ -76,6 +78,7 @@ function parseRois(op: string, n: number, boxes: tf.Tensor | ArrayLike<number>, 
   const idx = o.boxIndices != null ? readArray(o.boxIndices) : null;
   if (idx != null && idx.length !== k) throw new Error(`${op}: ${k} boxes but ${idx.length} boxIndices`);
   const rois = new Float32Array(k * 5);
+  let samples = 0;
   for (let i = 0; i < k; i++) {
     const b = idx != null ? idx[i] : data[i * 5];
     const c = cols === 5 ? i * 5 + 1 : i * 4;
@@ -87,6 +90,19 @@ function parseRois(op: string, n: number, boxes: tf.Tensor | ArrayLike<number>, 
       throw new Error(`${op}: RoI ${i} has corners beyond ±2^24 feature pixels (${x1}, ${y1}, ${x2}, ${y2})`);
     }
     rois[i * 5] = b; rois[i * 5 + 1] = x1; rois[i * 5 + 2] = y1; rois[i * 5 + 3] = x2; rois[i * 5 + 4] = y2;
+    if (op === 'roiAlign') {
+      // Bilinear samples this RoI costs (per channel): a huge samplingRatio, or adaptive sampling
+      // on a huge box, would otherwise run for hours.
+      const rh = o.aligned ? (y2 - y1) * scale : Math.max((y2 - y1) * scale, 1);
+      const rw = o.aligned ? (x2 - x1) * scale : Math.max((x2 - x1) * scale, 1);
+      const gh = sr > 0 ? sr : Math.ceil(rh / os[0]), gw = sr > 0 ? sr : Math.ceil(rw / os[1]);
+      samples += os[0] * os[1] * gh * gw;
+      if (samples > MAX_SAMPLES) {
+        throw new Error(`${op}: RoI ${i} brings the bilinear samples to ${samples.toExponential(2)} (limit 2^31): ` +
+          `${gh}×${gw} samples per bin (samplingRatio ${sr}${sr > 0 ? '' : ', adaptive: ceil(RoI size / outputSize)'}); ` +
+          'lower samplingRatio or the box sizes');
+      }
+    }
   }
   return { ph: os[0], pw: os[1], scale, sr, aligned: !!o.aligned, rois, k };
 }
@@ -235,7 +251,8 @@ function runRoi(op: 'roiAlign' | 'roiPool', features: tf.Tensor, boxes: tf.Tenso
  * count as 0, others are clamped to the map; non-aligned boxes are at least 1×1 feature pixel;
  * an aligned zero-area box gives 0 (no samples), as torchvision.
  * @throws for non-NHWC features, a bad outputSize/spatialScale/samplingRatio, a box with a
- *   non-finite or inverted corner or a batch index outside [0, N) (message names the RoI index).
+ *   non-finite or inverted corner or a batch index outside [0, N) (message names the RoI index),
+ *   or more than 2^31 bilinear samples per channel in all (a huge samplingRatio or box).
  */
 export function roiAlign(features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>, options: RoiOptions): tf.Tensor4D {
   return runRoi('roiAlign', features, boxes, options);
