@@ -6,15 +6,21 @@
 // `simd` backend, the gradients and the chained ops registered by this bundle.
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['src/index.ts'],
+const common = {
   bundle: true, platform: 'node', format: 'cjs', target: 'node18',
   mainFields: ['module', 'main'],
   ignoreAnnotations: true,   // tfjs-core marks its registration modules side-effect free
-  outfile: 'dist/simdnet.node.cjs',
   logLevel: 'warning',
-});
-console.log('built dist/simdnet.node.cjs');
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/simdnet.node.cjs' }),
+  // createWorker()'s default worker script in plain Node (the CommonJS library above resolves it
+  // next to itself): src/worker/worker.ts with tfjs-core and simdnet bundled the same way, so a
+  // plain `npm ci` gives a working createWorker() without the rollup build (dist/simdnet.worker.js).
+  build({ ...common, entryPoints: ['src/worker/worker.ts'], outfile: 'dist/simdnet.worker.node.cjs' }),
+]);
+console.log('built dist/simdnet.node.cjs, dist/simdnet.worker.node.cjs');
 
 // The DataLoader's decode worker scripts (dist/simdnet.decode-worker.cjs / .js).
 const { buildDecodeWorker } = await import('./build-decode-worker.mjs');

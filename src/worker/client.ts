@@ -6,7 +6,9 @@
  * cpu, webgl, simdnet with its wasm embedded): it needs no import maps, no `.wasm` next to it,
  * no SharedArrayBuffer and no COOP/COEP headers. By default it is found next to the library
  * bundle (`new URL('./simdnet.worker.js', import.meta.url)`, which bundlers also understand);
- * a cross-origin script (the bundles on a CDN) is fetched and started from a Blob URL.
+ * a cross-origin script (the bundles on a CDN) is fetched and started from a Blob URL. The
+ * plain-Node CommonJS bundle (dist/simdnet.node.cjs) uses `dist/simdnet.worker.node.cjs`, built
+ * with it by `npm run build:node`.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
 import type {
@@ -20,7 +22,8 @@ export { clearWeightsCache } from './weights';
 export interface WorkerOptions {
   /**
    * The worker script (URL or string, resolved against the page / the current directory).
-   * Default: `simdnet.worker.js` next to the library bundle (from source: in Node,
+   * Default: `simdnet.worker.js` next to the library bundle (`simdnet.worker.node.cjs` next to
+   * the plain-Node bundle dist/simdnet.node.cjs; from source: in Node,
    * scripts/worker-from-source.mjs, which runs src/worker/worker.ts without a build; in a page,
    * the repository's dist/).
    */
@@ -82,16 +85,44 @@ function nodeBuiltin<T>(id: string): T {
 
 /**
  * The default worker script: `simdnet.worker.js` next to this module (the library bundle in
- * dist/). From source (src/worker/client.ts under tsx): in Node, scripts/worker-from-source.mjs,
+ * dist/). In the plain-Node CommonJS bundle (dist/simdnet.node.cjs, built by esbuild, where
+ * `import.meta.url` is empty): `simdnet.worker.node.cjs` next to it (`npm run build:node`, run by
+ * `npm ci`). From source (src/worker/client.ts under tsx): in Node, scripts/worker-from-source.mjs,
  * which registers the TypeScript and tfjs module hooks in the worker thread (Node 20 does not
  * carry the main thread's hooks into workers) and imports src/worker/worker.ts, so no build is
  * needed; elsewhere (a dev server serving the sources to a page) the built
  * dist/simdnet.worker.js (`npm run build:bundle`).
+ * @throws Error when the script cannot be located (the CommonJS bundle without its worker script).
  */
 function defaultWorkerUrl(): URL {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new URL('./simdnet.worker.js', here);
-  return new URL(typeof Worker === 'undefined' && isNode() ? '../../scripts/worker-from-source.mjs' : '../../dist/simdnet.worker.js', here);
+  let here: string | undefined;
+  try {
+    here = import.meta.url;
+  } catch {
+    here = undefined;
+  }
+  if (typeof here === 'string' && here) {
+    if (!here.endsWith('.ts')) return new URL('./simdnet.worker.js', here);
+    return new URL(typeof Worker === 'undefined' && isNode() ? '../../scripts/worker-from-source.mjs' : '../../dist/simdnet.worker.js', here);
+  }
+  if (typeof __dirname === 'string' && isNode()) {  // the plain-Node CommonJS bundle
+    const path = nodeBuiltin<typeof import('node:path')>('node:path').join(__dirname, 'simdnet.worker.node.cjs');
+    if (!nodeBuiltin<typeof import('node:fs')>('node:fs').existsSync(path)) {
+      throw new Error(`createWorker: the worker script ${path} is missing; build it with \`npm run build:node\` ` +
+          '(run by npm ci / npm install), or pass `url`');
+    }
+    return nodeBuiltin<typeof import('node:url')>('node:url').pathToFileURL(path);
+  }
+  throw new Error('createWorker: cannot locate the default worker script here; pass `url` (dist/simdnet.worker.js)');
+}
+
+/** defaultWorkerUrl, or null where it throws (start() reports the error as a rejection). */
+function defaultWorkerUrlOrNull(): URL | null {
+  try {
+    return defaultWorkerUrl();
+  } catch {
+    return null;
+  }
 }
 
 /** Absolute URL string for a weights file or a worker script. */
@@ -124,7 +155,10 @@ export class WorkerModel {
   readonly ready: Promise<InitResult>;
   /** The backend in use, once {@link ready} has resolved. */
   backend: string | null = null;
-  /** The URL of the script the worker was started from (null for a worker passed in as `worker`). */
+  /**
+   * The URL of the script the worker was started from (null for a worker passed in as `worker`,
+   * or when the default script cannot be located: then `ready` and every request reject).
+   */
   readonly script: string | null;
   private readonly endpoint: Promise<Endpoint>;
   private readonly pending = new Map<number, Pending>();
@@ -134,7 +168,8 @@ export class WorkerModel {
 
   /** Use {@link createWorker}. */
   constructor(options: WorkerOptions = {}) {
-    this.script = options.worker !== undefined ? null : absoluteUrlOrNull(options.url ?? defaultWorkerUrl());
+    const url = options.worker !== undefined ? null : options.url ?? defaultWorkerUrlOrNull();
+    this.script = url === null ? null : absoluteUrlOrNull(url);
     this.endpoint = this.start(options);
     this.endpoint.catch(e => this.fail(e as Error));
     const { prefer, allowHalfFloat, wasm } = options;
