@@ -8,9 +8,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fasterrcnn_resnet50_fpn, type FasterRCNN, type FasterRCNNOptions } from '../models/faster_rcnn';
 import { COCO_CATEGORY_NAMES, detect, drawBoxesPng, type DetectedObject } from '../models/detect';
-import { parseSafetensors } from '../io/safetensors';
 import { decodeImage } from '../io/image';
 import { useBackend } from './backends';
+import { checkWritable, readWeightsFile } from './files';
 
 /** Detection factories the CLI can build, by torchvision name. */
 export const DET_ZOO: Record<string, (o: FasterRCNNOptions) => FasterRCNN> = { fasterrcnn_resnet50_fpn };
@@ -34,7 +34,8 @@ export interface DetectJobOptions {
 /**
  * Detects objects in `image` and prints one line per detection (`  0.987  person (1)  [x1, y1, x2, y2]`),
  * best first. Returns the detections.
- * @throws for an unknown model, a missing --weights, an unreadable image, or a weights file whose
+ * @throws for an unknown model, a missing --weights, a --score-threshold outside [0, 1], an --out
+ *   that cannot be written (checked first), an unreadable image or weights file (naming it), or a weights file whose
  *   keys/shapes differ from the model's (StateDictError naming them).
  */
 export async function detectImageFile(image: string, o: DetectJobOptions): Promise<DetectedObject[]> {
@@ -42,14 +43,11 @@ export async function detectImageFile(image: string, o: DetectJobOptions): Promi
   if (!make) throw new Error(`unknown detection model '${o.model}' (choose one of ${Object.keys(DET_ZOO).join(', ')})`);
   if (!o.weights) throw new Error(`--weights <file.safetensors> is required for ${o.model} (torchvision state_dict keys)`);
   if (!image) throw new Error('give an image file (PNG or JPEG)');
+  const thr = o.scoreThreshold ?? 0.5;
+  if (!(thr >= 0 && thr <= 1)) throw new Error(`--score-threshold must be a number in [0, 1], got ${o.scoreThreshold}`);
+  if (o.out) checkWritable(o.out, '--out');
   const backend = await useBackend(o.backend);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(o.weights));
-  } catch (e) {
-    throw new Error(`cannot read weights ${o.weights}: ${(e as Error).message}`);
-  }
-  const file = parseSafetensors(bytes);
+  const file = await readWeightsFile(o.weights);
   const model = make({ numClasses: o.numClasses ?? 91, minSize: o.minSize, maxSize: o.maxSize });
   try {
     model.loadStateDict(file.tensors as never, { strict: true });
@@ -62,7 +60,7 @@ export async function detectImageFile(image: string, o: DetectJobOptions): Promi
     }
     const [h, w] = model.transform.resizedSize([img.height, img.width]);
     const t0 = performance.now();
-    const dets = detect(model, img, { scoreThreshold: o.scoreThreshold ?? 0.5, names: COCO_CATEGORY_NAMES });
+    const dets = detect(model, img, { scoreThreshold: thr, names: COCO_CATEGORY_NAMES });
     const ms = performance.now() - t0;
     console.log(`${image} (${o.model} on ${backend}, ${img.width}x${img.height} resized to ${w}x${h}, ${ms.toFixed(0)} ms): ${dets.length} detections`);
     for (const d of dets) {

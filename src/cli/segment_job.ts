@@ -12,9 +12,9 @@ import * as zoo from '../models/index';
 import { classFractions, maskRgb, overlayPng, segment, VOC_CLASSES, type SegmentationResult } from '../models/segment';
 import { resizeBilinearPil, resizedSize } from '../models/imagenet';
 import type { SegmentationModel, SegmentationOptions } from '../models/segmentation';
-import { parseSafetensors } from '../io/safetensors';
 import { decodeImage, encodePng, type ImageU8 } from '../io/image';
 import { useBackend } from './backends';
+import { checkWritable, readWeightsFile } from './files';
 
 /** Segmentation factories the CLI can build, by torchvision name. */
 export const SEG_ZOO: Record<string, (o: SegmentationOptions) => SegmentationModel | zoo.FCN8s> = {
@@ -56,7 +56,8 @@ function resizeClassMap(r: SegmentationResult, width: number, height: number): S
 /**
  * Segments `image` and prints one line per class found (`  57.32%  person (15)`), largest first.
  * Returns the class map at the image's size.
- * @throws for an unknown model, a missing --weights, an unreadable image, or a weights file whose
+ * @throws for an unknown model, a missing --weights, an --out/--overlay path that cannot be written
+ *   (checked first), an unreadable image or weights file (naming it), or a weights file whose
  *   keys/shapes differ from the model's (StateDictError naming them).
  */
 export async function segmentImageFile(image: string, o: SegmentJobOptions): Promise<SegmentationResult> {
@@ -64,8 +65,10 @@ export async function segmentImageFile(image: string, o: SegmentJobOptions): Pro
   if (!make) throw new Error(`unknown segmentation model '${o.model}' (choose one of ${Object.keys(SEG_ZOO).join(', ')})`);
   if (!o.weights) throw new Error(`--weights <file.safetensors> is required for ${o.model} (torchvision state_dict keys)`);
   if (!image) throw new Error('give an image file (PNG or JPEG)');
+  if (o.out) checkWritable(o.out, '--out');
+  if (o.overlay) checkWritable(o.overlay, '--overlay');
   const backend = await useBackend(o.backend);
-  const file = parseSafetensors(new Uint8Array(await readFile(o.weights)));
+  const file = await readWeightsFile(o.weights);
   const auxLoss = [...file.tensors.keys()].some((k) => k.startsWith('aux_classifier.'));
   const model = make({ numClasses: o.numClasses ?? 21, auxLoss, initWeights: false });
   try {
@@ -73,7 +76,12 @@ export async function segmentImageFile(image: string, o: SegmentJobOptions): Pro
     for (const [k, t] of file.tensors) dict[k] = { shape: t.shape, data: t.data as ArrayLike<number> };
     model.loadStateDict(dict as never, { strict: true });
     model.eval();
-    const img = decodeImage(new Uint8Array(await readFile(image)));
+    let img: ImageU8;
+    try {
+      img = decodeImage(new Uint8Array(await readFile(image)));
+    } catch (e) {
+      throw new Error(`cannot read image ${image}: ${(e as Error).message}`);
+    }
     const size = o.size ?? 520;
     let input: ImageU8 = img;
     if (size > 0) {

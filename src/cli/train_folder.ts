@@ -10,9 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { Linear } from '../nn/linear';
 import type { Module } from '../nn/module';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../models/imagenet';
@@ -21,6 +19,7 @@ import { ImageTransform } from '../transforms/index';
 import { crossEntropyLoss, freeze, loadPretrained, replaceHead, stateDictToSafetensors, trainModel } from '../train/index';
 import { useBackend } from './backends';
 import { ZOO } from './zoo_job';
+import { checkWritable, someKeys, writeFileAtomic } from './files';
 
 export interface TrainFolderOptions {
   model: string;
@@ -28,12 +27,17 @@ export interface TrainFolderOptions {
   pretrained?: string;
   sha256?: string;
   freeze?: boolean;
-  epochs: number;
+  /** Default FINE_TUNE_DEFAULTS.epochs (2). */
+  epochs?: number;
+  /** Default `<model>-finetuned.safetensors` in the working directory. */
   out?: string;
   backend: string;
-  batchSize: number;
-  lr: number;
-  momentum: number;
+  /** Default FINE_TUNE_DEFAULTS.batchSize (32). */
+  batchSize?: number;
+  /** Default FINE_TUNE_DEFAULTS.lr (0.001). */
+  lr?: number;
+  /** Default FINE_TUNE_DEFAULTS.momentum (0.9). */
+  momentum?: number;
   size: number;
   seed: number;
   progress?: boolean;
@@ -41,8 +45,8 @@ export interface TrainFolderOptions {
   workers?: number;
 }
 
-/** Chapter defaults that replace the LeNet-5 command's defaults when those were not given. */
-const FINE_TUNE_DEFAULTS = { epochs: 2, batchSize: 32, lr: 0.001, momentum: 0.9 } as const;
+/** The chapter's fine-tuning defaults (`simdnet train --model <zoo model>`; LeNet-5 has its own). */
+export const FINE_TUNE_DEFAULTS = { epochs: 2, batchSize: 32, lr: 0.001, momentum: 0.9 } as const;
 
 /** State-dict key prefix of the classifier head ('fc.' or 'classifier.N.'). */
 function headPrefix(model: Module): string {
@@ -57,30 +61,39 @@ function headPrefix(model: Module): string {
 }
 
 /**
- * Runs the fine-tuning job; returns the best validation accuracy.
- * @param cmd the commander command, to tell given options from the LeNet-5 defaults
- * @throws for an unknown model, a missing train/ or val/ folder, unreadable/mismatched weights.
+ * Runs the fine-tuning job; returns the best validation accuracy. Options left undefined take
+ * FINE_TUNE_DEFAULTS (and `<model>-finetuned.safetensors` for `out`).
+ * @throws for an unknown model, a missing --data or train/ or val/ folder, fewer than 2 classes,
+ *   an --out that cannot be written, unreadable/mismatched weights.
  */
-export async function trainFolder(o: TrainFolderOptions, cmd?: Command): Promise<number> {
-  const given = (k: string) => cmd?.getOptionValueSource(k) === 'cli' || cmd?.getOptionValueSource(k) === 'env';
-  const epochs = given('epochs') || !cmd ? o.epochs : FINE_TUNE_DEFAULTS.epochs;
-  const batchSize = given('batchSize') || !cmd ? o.batchSize : FINE_TUNE_DEFAULTS.batchSize;
-  const lr = given('lr') || !cmd ? o.lr : FINE_TUNE_DEFAULTS.lr;
-  const momentum = given('momentum') || !cmd ? o.momentum : FINE_TUNE_DEFAULTS.momentum;
-  const out = o.out && (given('out') || !cmd) ? o.out : `${o.model}-finetuned.safetensors`;
-  if (cmd && !given('data')) throw new Error('--data <dir> (with train/<class>/ and val/<class>/ image folders) is required with --model');
+export async function trainFolder(o: TrainFolderOptions): Promise<number> {
+  const epochs = o.epochs ?? FINE_TUNE_DEFAULTS.epochs;
+  const batchSize = o.batchSize ?? FINE_TUNE_DEFAULTS.batchSize;
+  const lr = o.lr ?? FINE_TUNE_DEFAULTS.lr;
+  const momentum = o.momentum ?? FINE_TUNE_DEFAULTS.momentum;
+  const out = o.out ?? `${o.model}-finetuned.safetensors`;
   const make = ZOO[o.model];
   if (!make) throw new Error(`unknown model '${o.model}' (choose one of lenet5, ${Object.keys(ZOO).join(', ')})`);
+  if (!o.data) throw new Error('--data <dir> (with train/<class>/ and val/<class>/ image folders) is required with --model');
   for (const phase of ['train', 'val']) {
     const dir = join(o.data, phase);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new Error(`--data ${o.data}: no ${phase}/ folder (expected ${join(o.data, 'train', '<class>', '*.jpg')} and ${join(o.data, 'val', '<class>', '*.jpg')})`);
     }
   }
+  checkWritable(out, '--out');
+  if (o.freeze && !o.pretrained) {
+    console.warn(`warning: --freeze without --pretrained: the frozen ${o.model} trunk is randomly initialised, ` +
+        'only the new head will learn (give --pretrained <file|url> to fine-tune pretrained features)');
+  }
   const backend = await useBackend(o.backend);
 
   const transform = new ImageTransform(o.size, IMAGENET_MEAN, IMAGENET_STD);
   const trainSet = new ImageFolder(join(o.data, 'train'), transform.forPhase('train'));
+  if (trainSet.classes.length < 2) {
+    throw new Error(`--data ${o.data}: found ${trainSet.classes.length} class folder in ${join(o.data, 'train')} ` +
+        `[${trainSet.classes.join(', ')}]; a classifier needs at least 2 (one folder of images per class)`);
+  }
   const valSet = new ImageFolder(join(o.data, 'val'), transform.forPhase('val'));
   if (valSet.classes.join('\n') !== trainSet.classes.join('\n')) {
     throw new Error(`train classes [${trainSet.classes}] differ from val classes [${valSet.classes}]`);
@@ -93,7 +106,8 @@ export async function trainFolder(o: TrainFolderOptions, cmd?: Command): Promise
     const r = await loadPretrained(model, o.pretrained, { sha256: o.sha256, strict: false, exclude: (k) => k.startsWith(head) });
     const missing = r.missingKeys.filter((k) => !k.startsWith(head));
     if (missing.length || r.unexpectedKeys.length) {
-      throw new Error(`${o.pretrained} does not fit ${o.model}: missing ${missing.join(', ') || '-'}; unexpected ${r.unexpectedKeys.join(', ') || '-'}`);
+      throw new Error(`${o.pretrained} does not fit ${o.model}: ${missing.length} missing key(s) ${someKeys(missing) || '-'}; ` +
+          `${r.unexpectedKeys.length} unexpected key(s) ${someKeys(r.unexpectedKeys) || '-'}`);
     }
     console.log(`loaded pretrained weights ${r.path} (sha256 ${r.sha256.slice(0, 12)}…${r.cached ? ', cached' : ''}), head ${head.slice(0, -1)} replaced`);
   }
@@ -114,7 +128,7 @@ export async function trainFolder(o: TrainFolderOptions, cmd?: Command): Promise
   console.log(`training throughput ${(trainImages / Math.max(trainSeconds, 1e-9)).toFixed(1)} images/s (incl. loading)`);
   train.close();
   val.close();
-  await writeFile(out, stateDictToSafetensors(model, {
+  await writeFileAtomic(out, stateDictToSafetensors(model, {
     model: o.model, classes: JSON.stringify(classes), input: `NHWC [N,${o.size},${o.size},3], (x/255 - mean)/std`,
     mean: JSON.stringify(IMAGENET_MEAN), std: JSON.stringify(IMAGENET_STD), epochs: String(epochs),
     best_val_accuracy: result.bestAcc.toFixed(4), best_epoch: String(result.bestEpoch), backend,

@@ -5,13 +5,13 @@
  * training record in the file's metadata.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { writeFile } from 'node:fs/promises';
 import { lenet5 } from '../models/lenet';
 import { loadFashionMnist } from '../io/idx';
 import { serializeSafetensors } from '../io/safetensors';
 import { mnistBatches, trainValSplit, FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../data/fashion_mnist';
 import { trainModel, crossEntropyLoss, evaluate } from '../train/index';
 import { useBackend } from './backends';
+import { writeFileAtomic } from './files';
 
 export interface TrainLenetOptions {
   data: string; out: string; backend: string; epochs: number; batchSize: number; lr: number;
@@ -47,7 +47,7 @@ export async function trainLenet(o: TrainLenetOptions): Promise<number> {
   const tensors: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
   for (const [k, t] of Object.entries(sd)) tensors[k] = { dtype: 'F32', shape: t.shape, data: t.dataSync() as Float32Array };
   tf.dispose(Object.values(sd));
-  await writeFile(o.out, serializeSafetensors(tensors, {
+  await writeFileAtomic(o.out, serializeSafetensors(tensors, {
     model: 'lenet5', dataset: 'Fashion-MNIST', input: 'NHWC [N,28,28,1], (x/255 - mean)/std',
     mean: String(FASHION_MNIST_MEAN), std: String(FASHION_MNIST_STD), epochs: String(o.epochs),
     best_val_accuracy: result.bestAcc.toFixed(4), best_epoch: String(result.bestEpoch),
