@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { lenet5, LeNet5 } from '../models/lenet';
-import { parseSafetensors } from '../io/safetensors';
 import { FASHION_MNIST_CLASSES, loadFashionMnist, loadIdx, MnistSplit } from '../io/idx';
 import { decodeImage, toGrayscale } from '../io/image';
 import { imagesToTensor, FASHION_MNIST_MEAN, FASHION_MNIST_STD } from '../data/fashion_mnist';
 import { useBackend } from './backends';
+import { readWeightsFile } from './files';
 
 const asset = (name: string) => fileURLToPath(new URL(`../../assets/${name}`, import.meta.url));
 export const DEFAULT_WEIGHTS = asset('lenet5-fashion-mnist.safetensors');
@@ -20,12 +20,7 @@ export const SAMPLE_LABELS = asset('fashion-mnist-sample-labels-idx1-ubyte.gz');
 
 /** Loads LeNet-5 weights from a .safetensors file (PyTorch keys/layouts), strict. */
 export async function loadLenet5(path: string): Promise<{ model: LeNet5; meta: Record<string, string> }> {
-  let file;
-  try {
-    file = parseSafetensors(new Uint8Array(await readFile(path)));
-  } catch (e) {
-    throw new Error(`${path}: not a usable .safetensors weights file: ${(e as Error).message}`);
-  }
+  const file = await readWeightsFile(path);
   const model = lenet5();
   const dict: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [k, t] of file.tensors) dict[k] = { shape: t.shape, data: t.data as Float32Array };
