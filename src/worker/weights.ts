@@ -54,15 +54,6 @@ export async function clearWeightsCache(url?: string): Promise<void> {
 }
 
 /**
- * The bytes of a weight file.
- * @param url absolute URL: http(s):, blob:, data:, or file: (Node only).
- * @param opts.cache look in / store into the IndexedDB cache first (browsers; ignored elsewhere).
- *   A failing cache (private mode, quota) only costs the caching, never the load.
- * @returns the bytes and whether they came from the cache.
- * @throws Error `fetching weights from <url> failed: HTTP 404 …` (or the network error), or
- *   the file-system error for file: URLs.
- */
-/**
  * The cached bytes of `url` (absolute) from the IndexedDB weights cache, or `undefined` when not
  * cached or where IndexedDB is missing or failing (Node, private mode).
  */
@@ -82,11 +73,20 @@ export async function storeCachedWeights(url: string, bytes: Uint8Array): Promis
   return withStore('readwrite', s => s.put(copy, url)).then(() => true, () => false);
 }
 
+/**
+ * The bytes of a weight file.
+ * @param url absolute URL: http(s):, blob:, data:, or file: (Node only).
+ * @param opts.cache look in / store into the IndexedDB cache first (browsers; ignored elsewhere).
+ *   A failing cache (private mode, quota) only costs the caching, never the load.
+ * @returns the bytes and whether they came from the cache.
+ * @throws Error `fetching weights from <url> failed: HTTP 404 …` (or the network error), or
+ *   the file-system error for file: URLs.
+ */
 export async function fetchWeights(url: string, opts: { cache?: boolean } = {}): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
   const useCache = opts.cache === true && hasIndexedDB() && !url.startsWith('blob:') && !url.startsWith('data:');
   if (useCache) {
-    const hit = await withStore('readonly', s => s.get(url)).catch(() => undefined);
-    if (hit instanceof ArrayBuffer) return { bytes: new Uint8Array(hit), fromCache: true };
+    const hit = await readCachedWeights(url);
+    if (hit !== undefined) return { bytes: hit, fromCache: true };
   }
   let bytes: Uint8Array;
   if (url.startsWith('file:')) {
@@ -104,9 +104,6 @@ export async function fetchWeights(url: string, opts: { cache?: boolean } = {}):
     if (!res.ok) throw new Error(`fetching weights from ${url} failed: HTTP ${res.status} ${res.statusText}`.trim());
     bytes = new Uint8Array(await res.arrayBuffer());
   }
-  if (useCache) {
-    const copy = bytes.slice().buffer;
-    await withStore('readwrite', s => s.put(copy, url)).catch(() => undefined);
-  }
+  if (useCache) await storeCachedWeights(url, bytes);
   return { bytes, fromCache: false };
 }
