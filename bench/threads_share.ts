@@ -1,6 +1,7 @@
 /**
  * `node --import ./scripts/node-env.mjs bench/threads_share.ts [model] [size] [threads] [rounds]`
- * (defaults: resnet50 224 2 8): how much of a zoo model's forward pass the opt-in threads
+ * (defaults: resnet50 224 2 8; env THREADS_SPIN=<µs> sets SimdThreads.spinMicros, 0 = workers block
+ * at once): how much of a zoo model's forward pass the opt-in threads
  * (src/backend/threads.ts) can split, and what they give here. Three modes alternate round by
  * round on one shared-memory backend, so that load from other processes hits all alike:
  *   1 thread        setThreads(1)
@@ -30,24 +31,25 @@ await enableThreads({ numThreads: N });
 await tf.setBackend('simd');
 tf.enableProdMode();
 const threads = simdBackend().threads!;
-const TASKS = 4 * N; // TASKS_PER_THREAD × N in src/backend/threads.ts (fewer for some shapes)
+if (process.env.THREADS_SPIN !== undefined) threads.spinMicros = Number(process.env.THREADS_SPIN);
 const model = factory().eval();
 const x = tf.randomNormal([1, size, size, 3], 0, 1, 'float32', 1);
 const forward = () => tf.tidy(() => model.call(x)).dispose();
 for (let i = 0; i < 3; i++) forward();
 setThreads(N);
-const s0 = threads.splitCalls;
+const s0 = threads.splitCalls, k0 = threads.splitTasks;
 const sum = (a: number[]) => a.reduce((p, q) => p + q, 0);
 const w0 = sum(threads.workerTasks());
 forward();
 const splitsPerForward = threads.splitCalls - s0;
+const tasksPerForward = threads.splitTasks - k0;
 const workerTasksPerForward = sum(threads.workerTasks()) - w0;
 
-type Mode = { label: string; n: number; local: boolean; wall: number[]; cpu: number[]; split: number[] };
+type Mode = { label: string; n: number; local: boolean; wall: number[]; cpu: number[]; split: number[]; wait: number[] };
 const modes: Mode[] = [
-  { label: '1 thread', n: 1, local: false, wall: [], cpu: [], split: [] },
-  { label: `${N} threads`, n: N, local: false, wall: [], cpu: [], split: [] },
-  { label: 'split calls, 1 thread', n: N, local: true, wall: [], cpu: [], split: [] },
+  { label: '1 thread', n: 1, local: false, wall: [], cpu: [], split: [], wait: [] },
+  { label: `${N} threads`, n: N, local: false, wall: [], cpu: [], split: [], wait: [] },
+  { label: 'split calls, 1 thread', n: N, local: true, wall: [], cpu: [], split: [], wait: [] },
 ];
 /** Control, independent of simdnet: how many cores this process gets right now, as the speedup
  * of N equal plain-JS loops on N threads (N − 1 workers) over one loop on this thread. */
@@ -80,12 +82,14 @@ for (let r = 0; r < rounds; r++) {
     setThreads(m.n);
     threads.runSplitsLocally = m.local;
     threads.splitMs = 0;
+    threads.waitMs = 0;
     const c0 = process.cpuUsage(), t0 = performance.now();
     forward();
     m.wall.push(performance.now() - t0);
     const dc = process.cpuUsage(c0);
     m.cpu.push((dc.user + dc.system) / 1000);
     m.split.push(threads.splitMs);
+    m.wait.push(threads.waitMs);
   }
 }
 threads.runSplitsLocally = false;
@@ -95,10 +99,12 @@ const [one, many, local] = modes;
 // The share from the same rounds' paired values of the local mode (its total and split part).
 const share = med(local.split.map((s, i) => s / local.wall[i]));
 console.log(`${name} ${size}×${size} batch 1: ${splitsPerForward} calls split per forward; the workers ran ` +
-    `${workerTasksPerForward} of their tasks (about ${TASKS} per call: ${(100 * workerTasksPerForward / (splitsPerForward * TASKS)).toFixed(0)}%)`);
+    `${workerTasksPerForward} of the ${tasksPerForward} tasks (${(100 * workerTasksPerForward / tasksPerForward).toFixed(0)}%)`);
 console.log(`measured: ${N} threads ÷ 1 thread = ${(med(one.wall) / med(many.wall)).toFixed(2)}× wall, ` +
     `CPU per forward ${(med(many.cpu) / med(one.cpu)).toFixed(3)}× (threading overhead)`);
 console.log(`split share of the one-thread time: ${(100 * share).toFixed(1)}% -> Amdahl bound on ${N} idle cores ` +
     `${(1 / (1 - share + share / N)).toFixed(2)}×`);
 console.log(`control: ${N} plain-JS loops on ${N} threads ran ${control.toFixed(2)}× as fast as one (the cores this process ` +
     `got at the start); load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
+console.log(`${N} threads: the calling thread waited for workers finishing their last task ${med(many.wait).toFixed(1)} ms ` +
+    `per forward (median; the imbalance at the ends of the split calls)`);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { disableThreads, enableThreads, setThreads, simdBackend, threadsInfo, type BackendSimd } from '../src/index';
 import { resnet18 } from '../src/models/index.js';
 import { toSharedMemoryModule } from '../src/backend/wasm_shared';
+import { guidedRanges } from '../src/backend/threads';
 import { SIMD_WASM_BASE64, RELAXED_WASM_BASE64 } from '../src/backend/wasm_embedded';
 
 const THREADS = 3; // two workers + this thread: exercises uneven three-way splits
@@ -173,6 +174,48 @@ test('random conv/matMul shapes (every call split: minFlops 0) threaded = single
     t.minFlops = saved;
   }
   assert.ok(splitTotal >= 50, `most random calls were split (${splitTotal} of ≤ 80)`);
+});
+
+test('guidedRanges: contiguous whole-unit ranges covering the work, decreasing, short tail, bounded', () => {
+  for (const [total, unit, t, minUnits, maxUnits] of [[3136, 4, 2, 49, Infinity], [196, 4, 2, 4, Infinity],
+    [512, 8, 2, 2, Infinity], [197, 4, 3, 1, 5], [7, 1, 2, 1, Infinity], [1, 4, 4, 1, Infinity], [1000, 1, 8, 3, 40]]) {
+    const r = guidedRanges(total, unit, t, minUnits, maxUnits);
+    const label = `guidedRanges(${total}, ${unit}, ${t}, ${minUnits}, ${maxUnits}) = ${JSON.stringify(r)}`;
+    let next = 0;
+    for (let i = 0; i < r.length; i++) {
+      const [start, count] = r[i];
+      assert.is(start, next, label);
+      assert.ok(start % unit === 0 && count > 0, label);
+      if (i < r.length - 1) {
+        assert.is(count % unit, 0, label);
+        assert.ok(count >= minUnits * unit && count <= maxUnits * unit, label);
+        // decreasing, except where the minimum or maximum size holds
+        assert.ok(count >= r[i + 1][1] || r[i + 1][1] === minUnits * unit || count === maxUnits * unit, label);
+      }
+      next = start + count;
+    }
+    assert.is(next, total, label);
+    // the first range is 1/(2t) of the work (bounded), the last at most max(min, 1/(2t) of what was left)
+    assert.is(r[0][1], Math.min(total, maxUnits * unit, Math.max(minUnits, Math.ceil(Math.ceil(total / unit) / (2 * t))) * unit), label);
+  }
+});
+
+test('spinMicros 0 (workers block at once) and large (they poll) give the same bits', () => {
+  const t = backend().threads!;
+  const saved = t.spinMicros;
+  assert.throws(() => { t.spinMicros = -1; }, /spinMicros must be an integer in 0\.\.1e6, got -1/);
+  try {
+    for (const us of [0, 5000]) {
+      t.spinMicros = us;
+      tf.tidy(() => {
+        const x = tf.randomNormal([1, 30, 30, 16], 0, 1, 'float32', 21);
+        const w = tf.randomNormal([3, 3, 16, 40], 0, 0.2, 'float32', 22);
+        for (let i = 0; i < 3; i++) sameAsSingle(`conv, spinMicros ${us}, call ${i}`, () => tf.conv2d(x, w, 1, 'same'));
+      });
+    }
+  } finally {
+    t.spinMicros = saved;
+  }
 });
 
 test('a failing call in a worker surfaces as an Error; the pool keeps working', () => {

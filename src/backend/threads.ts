@@ -9,7 +9,8 @@
  * Blob URL), each instantiating the same module on the same memory (threads_worker.ts). The
  * GEMM (gemm_impl.ts `gemm`) and the convolution (conv_impl.ts) glue then hand their call to
  * `BackendSimd.threads`: when the call is large (≥ `minFlops`, default 2 MFLOP) it is cut into
- * about 4 tasks per thread: ranges of output rows in whole 4-row micro-tiles (conv: output pixels,
+ * tasks of decreasing size (guided scheduling: large first, short last, about 4–6 per thread,
+ * see guidedRanges): ranges of output rows in whole 4-row micro-tiles (conv: output pixels,
  * a task building its indirection records in the running thread's own scratch buffer, then
  * running them; GEMM: rows of A/C), or, when there are too few rows to cut evenly (the 7×7
  * layers, small M), ranges of 8-column panels of the output (each thread then streams only its
@@ -17,8 +18,10 @@
  * read-only). The calling thread and the workers claim tasks with Atomics.add on a shared
  * counter until none is left (dynamic scheduling, as pthreadpool's work stealing: a thread the
  * OS preempts takes fewer), then the calling thread waits for the workers (Atomics.wait on an
- * Int32 field of each worker's slot in the shared memory; a browser main thread, which may not
- * block, spins on Atomics.load). Every output element is computed by the same micro-kernel with
+ * Int32 field of each worker's slot in the shared memory, after polling it for `spinMicros`; a
+ * browser main thread, which may not block, polls until the end). A worker, after a job, polls
+ * for the next one for `spinMicros` (default 200 µs) before it blocks: inside a forward pass the
+ * next split call usually comes sooner than a blocked thread wakes. Every output element is computed by the same micro-kernel with
  * the same summation order as in one thread, so results are bit-identical. Everything else
  * (elementwise, pooling, small ops) runs on the calling thread as before.
  *
@@ -39,14 +42,14 @@ import {
   JOB_BYTES, JOB_CALL_CAPACITY, JOB_CALLS, JOB_TABLE, MAX_TASKS, SLOT_BYTES, SLOT_HEADER_I32, WORKER_SOURCE,
 } from './threads_worker';
 
-/** Tasks per thread a split aims at: with dynamic scheduling, a preempted thread takes fewer. */
-const TASKS_PER_THREAD = 4;
 /** Kernel exports a worker may call. */
 const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32', 'conv2d_direct_rows_f32'] as const;
 type ExportName = typeof EXPORTS[number];
 /** Default threshold below which a call stays on one thread (2 MFLOP ≈ 0.1 ms). */
 const DEFAULT_MIN_FLOPS = 2e6;
 const START_TIMEOUT_MS = 30_000;
+/** Default polling before a thread blocks (see WorkerPool.spinMicros). */
+const DEFAULT_SPIN_MICROS = 200;
 
 /** Options of `enableThreads`. */
 export interface ThreadsOptions {
@@ -135,6 +138,11 @@ function spawnWorker(onMessage: (m: { type: string; message?: string }) => void,
  */
 class WorkerPool {
   private broken: string | null = null;
+  /** Microseconds a thread polls before blocking in Atomics.wait (workers after a job, the
+   * calling thread while a worker finishes). */
+  spinMicros = DEFAULT_SPIN_MICROS;
+  /** Wall milliseconds the calling thread spent waiting for workers after its last task. */
+  waitMs = 0;
   private readonly seqs: number[];
   private readonly blocks: boolean;
   private readonly job: number;
@@ -228,6 +236,7 @@ class WorkerPool {
       const S = (this.slots + w * SLOT_BYTES) >>> 2;
       i32[S + 2] = 0;
       i32[S + 6] = scratch[w + 1] ?? 0;
+      i32[S + 7] = this.spinMicros;
       this.seqs[w] = (this.seqs[w] + 1) | 0;
       Atomics.store(i32, S, this.seqs[w]);
       Atomics.notify(i32, S, 1);
@@ -251,14 +260,21 @@ class WorkerPool {
       localError = e;
       Atomics.store(i32, J + 1, tasks.length); // let the workers stop early
     }
+    const tWait = performance.now();
     let workerError: string | null = null;
     for (let w = 0; w < helpers; w++) {
       const S = (this.slots + w * SLOT_BYTES) >>> 2;
       const seq = this.seqs[w];
-      for (;;) {
+      // The worker is running its last task (the tasks are claimed dynamically): poll a little
+      // before blocking, as waking from Atomics.wait costs tens of microseconds.
+      let until = -1;
+      for (let k = 1; ; k++) {
         const done = Atomics.load(i32, S + 1);
         if (done === seq) break;
-        if (this.blocks) Atomics.wait(i32, S + 1, done);
+        if (!this.blocks || (k & 63) !== 0) continue;
+        const now = performance.now();
+        if (until < 0) until = now + this.spinMicros / 1000;
+        else if (now > until) Atomics.wait(i32, S + 1, done);
       }
       if (i32[S + 2] !== 0 && workerError === null) {
         const at = this.slots + w * SLOT_BYTES + SLOT_HEADER_I32 * 4;
@@ -266,6 +282,7 @@ class WorkerPool {
         workerError = `simdnet threads: worker ${w + 1} failed: ${new TextDecoder().decode(text)}`;
       }
     }
+    this.waitMs += performance.now() - tWait;
     if (localError !== null) throw localError;
     if (workerError !== null) throw new Error(workerError);
     return true;
@@ -284,6 +301,33 @@ class WorkerPool {
     this.broken = 'closed';
     this.backend.heap.release(this.slots);
   }
+}
+
+/**
+ * Cuts `total` items into ranges of whole `unit`s for the dynamic scheduling of `run`, in
+ * decreasing sizes (guided scheduling, as OpenMP's schedule(guided)): each range is 1/(2t) of
+ * what is left, at least `minUnits` units and at most `maxUnits`. The first ranges are large
+ * (few tasks, little per-task overhead); the last are short, and a thread that finishes its
+ * last range waits for the others at most about one short range (a preempted or late-waking
+ * worker costs that much instead of a whole 1/(4t) share). Returns [start, count] pairs.
+ */
+export function guidedRanges(total: number, unit: number, t: number, minUnits: number,
+    maxUnits = Infinity): Array<[number, number]> {
+  const units = Math.ceil(total / unit);
+  const out: Array<[number, number]> = [];
+  for (let u0 = 0; u0 < units;) {
+    const left = units - u0;
+    const n = Math.min(left, maxUnits, Math.max(minUnits, Math.ceil(left / (2 * t))));
+    out.push([u0 * unit, Math.min(total, (u0 + n) * unit) - u0 * unit]);
+    u0 += n;
+  }
+  return out;
+}
+
+/** Smallest range of a guided split: 1/(TAIL_PER_THREAD·t) of the work, one unit at least. */
+const TAIL_PER_THREAD = 8;
+function tailUnits(total: number, unit: number, t: number): number {
+  return Math.max(1, Math.ceil(total / unit / (TAIL_PER_THREAD * t)));
 }
 
 /** Share of useful rows when m rows are cut in t ranges of multiples of 4 (the micro-tile). */
@@ -309,6 +353,8 @@ export class SimdThreads {
   minFlops = DEFAULT_MIN_FLOPS;
   /** Calls split over threads so far (for tests and benchmarks). */
   splitCalls = 0;
+  /** Tasks of those calls. */
+  splitTasks = 0;
   /** The same over every threaded backend of this process. */
   static totalSplitCalls = 0;
 
@@ -318,6 +364,16 @@ export class SimdThreads {
    * workers take part. */
   workerTasks(): number[] { return this.pool?.workerTasks() ?? []; }
 
+  /** Microseconds a thread polls for work (a worker after a job) or for a worker's end (the
+   * calling thread) before it blocks in Atomics.wait; 0: block at once (no busy-waiting). */
+  get spinMicros(): number { return this.spin; }
+  set spinMicros(us: number) {
+    if (!(Number.isInteger(us) && us >= 0 && us <= 1e6)) throw new Error(`spinMicros must be an integer in 0..1e6, got ${us}`);
+    this.spin = us;
+    if (this.pool !== null) this.pool.spinMicros = us;
+  }
+  private spin = DEFAULT_SPIN_MICROS;
+
   /** Threads started, the calling one included. */
   get poolThreads(): number { return (this.pool?.workers.length ?? 0) + 1; }
   get mainThreadBlocks(): boolean { return this.pool?.mainThreadBlocks ?? true; }
@@ -325,7 +381,10 @@ export class SimdThreads {
   /** Replaces the pool by one of n − 1 workers (n = 1: no workers). */
   async resize(n: number): Promise<void> {
     this.close();
-    if (n > 1) this.pool = await WorkerPool.start(this.backend, this.module, n - 1);
+    if (n > 1) {
+      this.pool = await WorkerPool.start(this.backend, this.module, n - 1);
+      this.pool.spinMicros = this.spin;
+    }
     this.active = n;
   }
 
@@ -345,13 +404,17 @@ export class SimdThreads {
   runSplitsLocally = false;
   /** Wall milliseconds spent in split calls (dispatch to the end of the last task). */
   splitMs = 0;
+  /** Of splitMs, the calling thread's wait for workers still running their last task (the
+   * imbalance at the end of a split; benchmarks). */
+  get waitMs(): number { return this.pool?.waitMs ?? 0; }
+  set waitMs(ms: number) { if (this.pool !== null) this.pool.waitMs = ms; }
 
   /** Runs `tasks` on t threads (this one and t − 1 workers); scratch[i] = thread i's block. */
   private dispatch(tasks: Call[][], t: number, scratch: number[] = []): boolean {
     const t0 = performance.now();
     const ran = this.pool!.run(tasks, this.runSplitsLocally ? 0 : t - 1, scratch);
     this.splitMs += performance.now() - t0;
-    if (ran) { this.splitCalls++; SimdThreads.totalSplitCalls++; }
+    if (ran) { this.splitCalls++; this.splitTasks += tasks.length; SimdThreads.totalSplitCalls++; }
     return ran;
   }
 
@@ -368,16 +431,14 @@ export class SimdThreads {
     const lo = Math.fround(plan.lo), hi = Math.fround(plan.hi);
     const tasks: Call[][] = [];
     if (m >= 4 * t && rowEfficiency(m, t) + 0.05 >= columnEfficiency(n, t)) {
-      const per = Math.max(4, Math.ceil(m / (t * TASKS_PER_THREAD) / 4) * 4);
-      for (let r0 = 0; r0 < m; r0 += per) {
-        const rows = Math.min(per, m - r0);
+      // Ranges of rows in whole 4-row micro-tiles (each task streams all of B: a short tail only).
+      for (const [r0, rows] of guidedRanges(m, 4, t, tailUnits(m, 4, t))) {
         tasks.push([{ fn: 'gemm_f32', args: [rows, n, k, a + r0 * lda * 4, lda * 4, w, params, params + np * 4,
           c + r0 * ldc * 4, ldc * 4, plan.act, lo, hi] }]);
       }
     } else {
-      const per = Math.max(8, Math.ceil(n / (t * TASKS_PER_THREAD) / 8) * 8);
-      for (let n0 = 0; n0 < n; n0 += per) {
-        const cols = Math.min(per, n - n0);
+      // Ranges of 8-column panels: each task streams only its own part of B.
+      for (const [n0, cols] of guidedRanges(n, 8, t, tailUnits(n, 8, 2 * t))) {
         tasks.push([{ fn: 'gemm_f32', args: [m, cols, k, a, lda * 4, w + (n0 / 8) * k * 32, params + n0 * 4,
           params + (np + n0) * 4, c + n0 * 4, ldc * 4, plan.act, lo, hi] }]);
       }
@@ -415,19 +476,16 @@ export class SimdThreads {
       // 8-column panels, so that each thread streams only its part of the filter.
       const b = build(0, m, indirection);
       (this.backend.wasm as unknown as Record<ExportName, (...a: number[]) => unknown>)[b.fn](...b.args);
-      const per = Math.max(8, Math.ceil(n / (t * TASKS_PER_THREAD) / 8) * 8);
       const tasks: Call[][] = [];
-      for (let n0 = 0; n0 < n; n0 += per) tasks.push([run(m, n0, Math.min(per, n - n0), 0, indirection)]);
+      for (const [n0, cols] of guidedRanges(n, 8, t, tailUnits(n, 8, 2 * t))) tasks.push([run(m, n0, cols, 0, indirection)]);
       return tasks.length > 1 && this.dispatch(tasks, t);
     }
     if (m < 8 * t) return false;
     // Tasks of whole 4-pixel tiles, at most one indirection chunk each: every tile holds the
     // same pixels as in one thread, so the results are bit-identical.
-    const step = Math.max(4, Math.floor(chunk / 4) * 4);
-    const per = Math.min(step, Math.max(4, Math.ceil(m / (t * TASKS_PER_THREAD) / 4) * 4));
+    const maxTiles = Math.max(1, Math.floor(chunk / 4));
     const tasks: Call[][] = [];
-    for (let m0 = 0; m0 < m; m0 += per) {
-      const count = Math.min(per, m - m0);
+    for (const [m0, count] of guidedRanges(m, 4, t, tailUnits(m, 4, t), maxTiles)) {
       const b = build(m0, count, 0), r = run(count, 0, n, m0, 0);
       r.scratchArg = 2;
       tasks.push([b, r]);
@@ -450,10 +508,9 @@ export class SimdThreads {
   conv2dDirect(rows: number, flops: number, args: number[]): boolean {
     const t = this.threads(flops);
     if (t < 2 || rows < 2 * t) return false;
-    const per = Math.max(1, Math.ceil(rows / (t * TASKS_PER_THREAD)));
     const tasks: Call[][] = [];
-    for (let r0 = 0; r0 < rows; r0 += per) {
-      tasks.push([{ fn: 'conv2d_direct_rows_f32', args: [...args, r0, Math.min(rows, r0 + per)] }]);
+    for (const [r0, count] of guidedRanges(rows, 1, t, tailUnits(rows, 1, t))) {
+      tasks.push([{ fn: 'conv2d_direct_rows_f32', args: [...args, r0, r0 + count] }]);
     }
     return tasks.length > 1 && this.dispatch(tasks, t);
   }

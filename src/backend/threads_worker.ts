@@ -14,6 +14,7 @@
  *   [3] tasks — how many tasks this worker has run (a running count, for tests and benchmarks)
  *   [5] quit  — 1: leave the loop and close
  *   [6] scratch — this thread's scratch block for the job (see below)
+ *   [7] spin  — microseconds the worker polls [0] after a job before it blocks in Atomics.wait
  * The job area (Int32 fields, shared by all threads): [0] task count, [1] next task; from
  * JOB_TABLE the start of each task (and the end of the last) as float64 indices relative to
  * JOB_CALLS; from JOB_CALLS the calls as float64s: export index, argument count, index of the
@@ -79,6 +80,15 @@ function loop(buffer, slot, job, fns, names) {
   // this line; the slot was zero-filled before 'init', so 0 is the value before any job.
   let seen = 0;
   for (;;) {
+    // Spin a little before sleeping: the next split call of a forward pass usually follows within
+    // tens of microseconds, and waking a thread from Atomics.wait costs about as much (more in a VM).
+    const spin = i32[S + 7];
+    if (spin > 0 && Atomics.load(i32, S) === seen) {
+      const until = performance.now() + spin / 1000;
+      for (let k = 1; Atomics.load(i32, S) === seen; k++) {
+        if ((k & 63) === 0 && performance.now() > until) break;
+      }
+    }
     Atomics.wait(i32, S, seen);
     if (Atomics.load(i32, S + 5) === 1) return;
     const seq = Atomics.load(i32, S);
