@@ -218,6 +218,44 @@ test('spinMicros 0 (workers block at once) and large (they poll) give the same b
   }
 });
 
+test('elementwise (unary, binary with broadcasting) and maxPool threaded = single-threaded, bit for bit', () => {
+  const t = backend().threads!;
+  const saved = t.minFlops;
+  t.minFlops = 0; // split even the small cases below
+  try {
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 33, 35, 19], 0, 2, 'float32', 31);
+      const y = tf.randomNormal([2, 33, 35, 19], 0, 2, 'float32', 32);
+      const bias = tf.randomNormal([19], 0, 1, 'float32', 33);
+      const col = tf.randomNormal([2, 33, 1, 19], 0, 1, 'float32', 34);
+      sameAsSingle('relu', () => tf.relu(x));
+      sameAsSingle('sigmoid', () => tf.sigmoid(x));
+      sameAsSingle('leakyRelu 0.1', () => tf.leakyRelu(x, 0.1));
+      sameAsSingle('exp (odd length 2·33·35·19 − 1)', () => tf.exp(x.reshape([-1]).slice(1)));
+      sameAsSingle('add same shape', () => tf.add(x, y));
+      sameAsSingle('sub tensor − scalar', () => tf.sub(x, tf.scalar(0.25)));
+      sameAsSingle('mul by a [C] vector (bias pattern)', () => tf.mul(x, bias));
+      sameAsSingle('div by [N,H,1,C] (general broadcast)', () => tf.div(x, col));
+      sameAsSingle('squaredDifference [C] − x', () => tf.squaredDifference(bias, x));
+      const img = tf.randomNormal([1, 45, 47, 24], 0, 1, 'float32', 35);
+      sameAsSingle('maxPool 3×3/2 same, batch 1 (row ranges)', () => tf.maxPool(img, 3, 2, 'same'));
+      sameAsSingle('maxPool 2×2/2 valid, batch 1', () => tf.maxPool(img, 2, 2, 'valid'));
+      sameAsSingle('maxPool 3×3/1 explicit pad 1, batch 2', () => tf.maxPool(x, 3, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]));
+      const many = tf.randomNormal([9, 12, 14, 6], 0, 1, 'float32', 36);
+      sameAsSingle('maxPool 2×2/2, batch 9 (image ranges)', () => tf.maxPool(many, 2, 2, 'valid'));
+    });
+  } finally {
+    t.minFlops = saved;
+  }
+  // At the default threshold a small elementwise call stays on one thread.
+  tf.tidy(() => {
+    const small = tf.randomNormal([1000], 0, 1, 'float32', 37);
+    const before = t.splitCalls;
+    tf.relu(small).dataSync();
+    assert.is(t.splitCalls, before, 'a 1000-element relu is not split');
+  });
+});
+
 test('a failing call in a worker surfaces as an Error; the pool keeps working', () => {
   const t = backend().threads!;
   // gemm_f32 over pointers past the end of memory: a wasm trap inside worker 1.

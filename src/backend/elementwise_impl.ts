@@ -18,6 +18,7 @@ import {
   backend_util, DataType, KernelFunc, NamedAttrMap, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
 import type { BackendSimd } from './backend_simd';
+import type { ExportName } from './threads';
 import { runOnCpu } from './cpu_fallback';
 import { wasmFn } from './kernel_utils';
 
@@ -202,7 +203,13 @@ export function unaryFloatKernel(kernelName: string, exportName: string, attr?: 
     const fn = wasmFn(be, exportName);
     const out = be.makeOutput(x.shape, 'float32');
     const n = util.sizeFromShape(x.shape);
-    if (n > 0) guarded(be, [out], () => fn(be.ptr(x), be.ptr(out), n, ...extra));
+    if (n === 0) return out;
+    const xp = be.ptr(x), yp = be.ptr(out);
+    guarded(be, [out], () => {
+      // Large calls are split over worker threads where enabled (threads.ts).
+      if (be.threads === null || !be.threads.elementwise(exportName as ExportName, n,
+          (s0, count) => [xp + 4 * s0, yp + 4 * s0, count, ...extra])) fn(xp, yp, n, ...extra);
+    });
     return out;
   };
 }
@@ -301,6 +308,9 @@ export function binaryKernel(kernelName: string, exportName: string, jsOp: (a: n
       if (fn === null) {
         binaryNdJs(jsOp, be.view(a), be.view(b), be.view(out), plan);
         return out;
+      }
+      if (be.threads !== null && be.threads.binary(exportName as ExportName, plan, be.ptr(a), be.ptr(b), be.ptr(out))) {
+        return out; // split over worker threads (threads.ts)
       }
       const rank = plan.shape.length;
       const meta = be.scratch(16 * rank);

@@ -4,6 +4,7 @@
  */
 import { backend_util, DataType, KernelFunc, MaxPoolAttrs, NamedAttrMap, TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { BackendSimd } from './backend_simd';
+import type { ExportName } from './threads';
 import { runOnCpu } from './cpu_fallback';
 
 /** Throws `Error("<kernel>: <name> must be rank <rank>, got rank r (shape [..])")`. */
@@ -42,7 +43,13 @@ export function unaryKernel(kernelName: string, exportName: string): KernelFunc 
     if (x.dtype !== 'float32') return runOnCpu(kernelName, { x }, attrs as NamedAttrMap, b);
     const out = b.makeOutput(x.shape, 'float32');
     const n = out.shape.reduce((a, c) => a * c, 1);
-    if (n > 0) (wasmFn(b, exportName))(b.ptr(x), b.ptr(out), n);
+    if (n === 0) return out;
+    const xp = b.ptr(x), yp = b.ptr(out);
+    // Large calls are split over worker threads where enabled (threads.ts).
+    if (b.threads !== null && b.threads.elementwise(exportName as ExportName, n, (s0, count) => [xp + 4 * s0, yp + 4 * s0, count])) {
+      return out;
+    }
+    (wasmFn(b, exportName))(xp, yp, n);
     return out;
   };
 }

@@ -140,8 +140,10 @@ export function maxPoolImpl(backend: BackendSimd, x: TensorInfo, convInfo: PoolI
     return out;
   }
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, padInfo } = convInfo;
-  wasmFn(backend, 'maxPool2d')(backend.ptr(x), backend.ptr(out), batchSize, inHeight, inWidth, inChannels,
-      outHeight, outWidth, ...windowArgs(convInfo), padInfo.top, padInfo.left);
+  const args = [backend.ptr(x), backend.ptr(out), batchSize, inHeight, inWidth, inChannels,
+    outHeight, outWidth, ...windowArgs(convInfo), padInfo.top, padInfo.left];
+  // Split over worker threads in ranges of output rows where enabled (threads.ts).
+  if (backend.threads === null || !backend.threads.maxPool2d(args)) wasmFn(backend, 'maxPool2d')(...args);
   return out;
 }
 

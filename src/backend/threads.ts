@@ -22,8 +22,11 @@
  * browser main thread, which may not block, polls until the end). A worker, after a job, polls
  * for the next one for `spinMicros` (default 200 µs) before it blocks: inside a forward pass the
  * next split call usually comes sooner than a blocked thread wakes. Every output element is computed by the same micro-kernel with
- * the same summation order as in one thread, so results are bit-identical. Everything else
- * (elementwise, pooling, small ops) runs on the calling thread as before.
+ * the same summation order as in one thread, so results are bit-identical. Large elementwise
+ * calls (the unary float kernels, and the broadcasting binary ones: Add, Sub, Mul, RealDiv,
+ * Maximum, Minimum, SquaredDifference; ≥ minFlops/16 elements) and MaxPool are split too, in
+ * ranges of elements / output rows. Everything else (other pooling, resize, reductions, the
+ * training kernels, small ops) runs on the calling thread as before.
  *
  * Requirements: `SharedArrayBuffer` (Node: always; browsers: a cross-origin isolated page, i.e.
  * served with COOP `same-origin` + COEP `require-corp`, `crossOriginIsolated === true`). Without
@@ -43,8 +46,13 @@ import {
 } from './threads_worker';
 
 /** Kernel exports a worker may call. */
-const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32', 'conv2d_direct_rows_f32'] as const;
-type ExportName = typeof EXPORTS[number];
+const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32', 'conv2d_direct_rows_f32', 'maxPool2d',
+  'addNd', 'subNd', 'mulNd', 'divNd', 'maxNd', 'minNd', 'sqdiffNd',
+  'relu', 'relu6', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'neg', 'step', 'sigmoid', 'tanh', 'abs', 'leakyRelu'] as const;
+/** Elementwise and pooling calls are memory-bound: one element counts as this many operations
+ * against minFlops (2 MFLOP → 125,000 elements, 0.5 MB of float32 output). */
+const FLOPS_PER_ELEMENT = 16;
+export type ExportName = typeof EXPORTS[number];
 /** Default threshold below which a call stays on one thread (2 MFLOP ≈ 0.1 ms). */
 const DEFAULT_MIN_FLOPS = 2e6;
 const START_TIMEOUT_MS = 30_000;
@@ -511,6 +519,84 @@ export class SimdThreads {
     const tasks: Call[][] = [];
     for (const [r0, count] of guidedRanges(rows, 1, t, tailUnits(rows, 1, t))) {
       tasks.push([{ fn: 'conv2d_direct_rows_f32', args: [...args, r0, r0 + count] }]);
+    }
+    return tasks.length > 1 && this.dispatch(tasks, t);
+  }
+
+  /**
+   * A unary elementwise export `fn(x, y, n, ...)` (assembly/elementwise.ts) split over threads
+   * in ranges of whole 16-element blocks: `args(start, count)` gives the call's arguments for
+   * elements [start, start + count). Each element is computed by the same code as in one call
+   * (the vector/tail partition only moves at the very end), so results are bit-identical.
+   * Returns false when not split (n too small for the threshold).
+   */
+  elementwise(fn: ExportName, n: number, args: (start: number, count: number) => number[]): boolean {
+    const t = this.threads(FLOPS_PER_ELEMENT * n);
+    if (t < 2) return false;
+    const tasks: Call[][] = [];
+    for (const [s0, count] of guidedRanges(n, 16, t, tailUnits(n, 16, t))) tasks.push([{ fn, args: args(s0, count) }]);
+    return tasks.length > 1 && this.dispatch(tasks, t);
+  }
+
+  /**
+   * A broadcasting binary export `fn(a, b, y, rank, meta)` (assembly/elementwise.ts binaryNd) over
+   * a collapsed plan (elementwise_impl.ts broadcastPlan) split over threads along the plan's first
+   * dim (rank 1: ranges of 16 elements; else ranges of its rows), each task with its own meta
+   * block (the kernel keeps its odometer there). Bit-identical to one call. Returns false when
+   * not split.
+   */
+  binary(fn: ExportName, plan: { shape: number[]; aStrides: number[]; bStrides: number[] }, a: number, b: number,
+      y: number): boolean {
+    const { shape, aStrides, bStrides } = plan;
+    const rank = shape.length;
+    const n = shape.reduce((p, q) => p * q, 1);
+    const t = this.threads(FLOPS_PER_ELEMENT * n);
+    if (t < 2) return false;
+    const inner = n / shape[0], unit = rank === 1 ? 16 : 1;
+    const ranges = guidedRanges(shape[0], unit, t, tailUnits(shape[0], unit, t));
+    if (ranges.length < 2) return false;
+    const metaBytes = 16 * rank;
+    const meta = this.backend.scratch(metaBytes * ranges.length);
+    try {
+      const m = new Int32Array(this.backend.heap.memory.buffer, meta, 4 * rank * ranges.length);
+      const tasks: Call[][] = ranges.map(([s0, count], i) => {
+        m.set(shape, 4 * rank * i);
+        m[4 * rank * i] = count;
+        m.set(aStrides, 4 * rank * i + rank);
+        m.set(bStrides, 4 * rank * i + 2 * rank);
+        return [{ fn, args: [a + 4 * s0 * aStrides[0], b + 4 * s0 * bStrides[0], y + 4 * s0 * inner, rank,
+          meta + metaBytes * i] }];
+      });
+      return this.dispatch(tasks, t);
+    } finally {
+      this.backend.freeScratch(meta);
+    }
+  }
+
+  /**
+   * assembly/pool.ts `maxPool2d` split over threads in ranges of output rows of each image: a
+   * range [oh0, oh0 + count) of image b is the same call on image b alone with outH = count and
+   * padTop − oh0·sH (its windows start oh0·sH rows further down). `args` are maxPool2d's
+   * arguments. Bit-identical to one call. Returns false when not split.
+   */
+  maxPool2d(args: number[]): boolean {
+    const [x, y, batch, inH, inW, C, outH, outW, fH, fW, sH, sW, dH, dW, padTop, padLeft] = args;
+    const t = this.threads(FLOPS_PER_ELEMENT * batch * outH * outW * C);
+    if (t < 2 || batch * outH < 2 * t) return false;
+    const inImage = 4 * inH * inW * C, outImage = 4 * outH * outW * C;
+    const tasks: Call[][] = [];
+    if (batch >= 2 * t) {
+      // Ranges of whole images.
+      for (const [b0, count] of guidedRanges(batch, 1, t, tailUnits(batch, 1, t))) {
+        tasks.push([{ fn: 'maxPool2d', args: [x + b0 * inImage, y + b0 * outImage, count, ...args.slice(3)] }]);
+      }
+    } else {
+      for (let b = 0; b < batch; b++) {
+        for (const [oh0, count] of guidedRanges(outH, 1, Math.ceil(t / batch), tailUnits(outH, 1, Math.ceil(t / batch)))) {
+          tasks.push([{ fn: 'maxPool2d', args: [x + b * inImage, y + b * outImage + 4 * oh0 * outW * C, 1, inH, inW, C,
+            count, outW, fH, fW, sH, sW, dH, dW, padTop - oh0 * sH, padLeft] }]);
+        }
+      }
     }
     return tasks.length > 1 && this.dispatch(tasks, t);
   }
