@@ -336,6 +336,22 @@ test('a process that never calls disableThreads still exits', () => {
   assert.ok(Date.now() - t0 < 30_000);
 });
 
+test('CLI --threads 2: the LeNet-5 main job prints the same predictions as on one thread; --backend cpu is refused', () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/simdnet.mjs', 'classify', '--compare', 'none', ...args],
+    { encoding: 'utf8', timeout: 120_000 });
+  // Timings differ from run to run: compare everything else.
+  const stable = (out: string) => out.replace(/[\d.]+ images\/s \([\d.]+ ms\)/g, '');
+  const one = run(), two = run('--threads', '2');
+  assert.is(one.status, 0, one.stderr);
+  assert.is(two.status, 0, two.stderr);
+  assert.match(two.stderr, /simd backend: 2 threads \(this one and 1 worker\)/);
+  assert.match(one.stdout, /accuracy 0\.9\d+ \(9\d\d\/1000\)/);
+  assert.is(stable(two.stdout), stable(one.stdout));
+  const cpu = run('--threads', '2', '--backend', 'cpu');
+  assert.is(cpu.status, 1);
+  assert.match(cpu.stderr, /--threads 2 needs --backend simd \(got --backend cpu\)/);
+});
+
 test.after(async () => {
   await disableThreads();
   recreateSimd(); // later files get the default, unshared backend

@@ -6,6 +6,7 @@
  *   simdnet train    --model resnet18 --data <image folder> [--pretrained f] [--freeze] [--epochs N] [--out f]
  *   simdnet segment  --model deeplabv3_resnet50 --weights f.safetensors image.jpg [--out mask.png] [--overlay f]
  *   simdnet detect   --model fasterrcnn_resnet50_fpn --weights f.safetensors image.jpg [--out boxes.png] [--score-threshold 0.5]
+ * Every command also takes --threads <n> (simd backend: n threads, default 1).
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { classifyFashion, DEFAULT_WEIGHTS } from './lenet_job';
@@ -15,6 +16,7 @@ import { classifyWithZoo, ZOO } from './zoo_job';
 import { segmentImageFile, SEG_ZOO } from './segment_job';
 import { detectImageFile, DET_ZOO } from './detect_job';
 import { checkWritable, cliErrorMessage } from './files';
+import { useThreads } from './backends';
 
 /** `o` without its undefined entries (options not given and without a commander default). */
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
@@ -119,6 +121,17 @@ program.command('detect')
   .option('--max-size <n>', 'longer side limit (torchvision: 1333)', int('--max-size', 1), 1333)
   .option('--num-classes <n>', 'classes of the checkpoint, background included', int('--num-classes', 2), 91)
   .action(async (image: string, o) => { await detectImageFile(image, o); });
+
+// --threads on every command: the simd backend's opt-in worker threads, started before the job
+// initializes a backend.
+for (const command of program.commands) {
+  command.option('--threads <n>', 'simd backend: split the large convolution/GEMM/elementwise calls over n threads ' +
+      '(worker_threads on one shared memory; results identical to 1 thread)', int('--threads', 1), 1);
+}
+program.hook('preAction', async (_program, action) => {
+  const o = action.opts() as { threads?: number; backend?: string };
+  await useThreads(o.threads, o.backend ?? 'simd');
+});
 
 program.parseAsync(process.argv).catch(e => {
   console.error(`simdnet: ${cliErrorMessage(e)}`);
