@@ -218,7 +218,7 @@ test('spinMicros 0 (workers block at once) and large (they poll) give the same b
   }
 });
 
-test('elementwise (unary, binary with broadcasting) and maxPool threaded = single-threaded, bit for bit', () => {
+test('elementwise (unary, binary with broadcasting), maxPool and conv2dTranspose threaded = single-threaded, bit for bit', () => {
   const t = backend().threads!;
   const saved = t.minFlops;
   t.minFlops = 0; // split even the small cases below
@@ -241,6 +241,13 @@ test('elementwise (unary, binary with broadcasting) and maxPool threaded = singl
       sameAsSingle('maxPool 3×3/2 same, batch 1 (row ranges)', () => tf.maxPool(img, 3, 2, 'same'));
       sameAsSingle('maxPool 2×2/2 valid, batch 1', () => tf.maxPool(img, 2, 2, 'valid'));
       sameAsSingle('maxPool 3×3/1 explicit pad 1, batch 2', () => tf.maxPool(x, 3, 1, [[0, 0], [1, 1], [1, 1], [0, 0]]));
+      const dy = tf.randomNormal([2, 9, 11, 24], 0, 1, 'float32', 38);
+      const up = tf.randomNormal([2, 2, 13, 24], 0, 0.3, 'float32', 39);
+      sameAsSingle('conv2dTranspose 2×2/2 (U-Net up), batch 2', () => tf.conv2dTranspose(dy, up, [2, 18, 22, 13], 2, 'valid'));
+      const k3 = tf.randomNormal([3, 3, 5, 24], 0, 0.3, 'float32', 40);
+      sameAsSingle('conv2dTranspose 3×3/2 same, odd output, batch 2', () => tf.conv2dTranspose(dy, k3, [2, 17, 21, 5], 2, 'same'));
+      const xin = tf.randomNormal([1, 19, 23, 5], 0, 1, 'float32', 41);
+      sameAsSingle('input gradient of conv2d 3×3/1 same', () => tf.grad((v: tf.Tensor4D) => tf.conv2d(v, k3, 1, 'same').square().sum())(xin));
       const many = tf.randomNormal([9, 12, 14, 6], 0, 1, 'float32', 36);
       sameAsSingle('maxPool 2×2/2, batch 9 (image ranges)', () => tf.maxPool(many, 2, 2, 'valid'));
     });

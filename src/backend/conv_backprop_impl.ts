@@ -122,8 +122,13 @@ export function conv2dBackpropInputImpl(backend: BackendSimd, dy: TensorInfo, fi
       if (padDy) {
         wasmFn(backend, 'convBackpropPadSpatial')(backend.ptr(dy), dyH, dyW, dyp, n, co, ho, wo, ho, dyWp, 0, left);
       }
-      wasmFn(backend, 'conv2dBackpropInputNhwc')(dyp, padDy ? ho : dyH, padDy ? dyWp : dyW, padDy ? left : 0,
-          wp, dxp, n, h, w, ciP, ho, co, kh, kw, sh, sw, pt, pl);
+      const args = [dyp, padDy ? ho : dyH, padDy ? dyWp : dyW, padDy ? left : 0, wp, dxp, n, h, w, ciP, ho, co,
+        kh, kw, sh, sw, pt, pl];
+      // Split over worker threads in ranges of dx rows where enabled (threads.ts).
+      const flops = 2 * n * h * w * ciP * kh * kw * co / (sh * sw);
+      if (backend.threads === null || !backend.threads.conv2dBackpropInput(args, flops)) {
+        wasmFn(backend, 'conv2dBackpropInputNhwc')(...args);
+      }
       if (padDx) {
         wasmFn(backend, 'convBackpropCropChannels')(dxp, backend.ptr(dx), 1, n * h * w, n * h * w, ci, ciP);
       }

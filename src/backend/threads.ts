@@ -24,9 +24,10 @@
  * next split call usually comes sooner than a blocked thread wakes. Every output element is computed by the same micro-kernel with
  * the same summation order as in one thread, so results are bit-identical. Large elementwise
  * calls (the unary float kernels, and the broadcasting binary ones: Add, Sub, Mul, RealDiv,
- * Maximum, Minimum, SquaredDifference; ≥ minFlops/16 elements) and MaxPool are split too, in
- * ranges of elements / output rows. Everything else (other pooling, resize, reductions, the
- * training kernels, small ops) runs on the calling thread as before.
+ * Maximum, Minimum, SquaredDifference; ≥ minFlops/16 elements), MaxPool and Conv2DBackpropInput
+ * (conv2dTranspose, the input gradient of conv2d) are split too, in ranges of elements / output
+ * rows. Everything else (other pooling, resize, reductions, Conv2DBackpropFilter, small ops)
+ * runs on the calling thread as before.
  *
  * Requirements: `SharedArrayBuffer` (Node: always; browsers: a cross-origin isolated page, i.e.
  * served with COOP `same-origin` + COEP `require-corp`, `crossOriginIsolated === true`). Without
@@ -47,6 +48,7 @@ import {
 
 /** Kernel exports a worker may call. */
 const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32', 'conv2d_direct_rows_f32', 'maxPool2d',
+  'conv2dBackpropInputNhwc',
   'addNd', 'subNd', 'mulNd', 'divNd', 'maxNd', 'minNd', 'sqdiffNd',
   'relu', 'relu6', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'neg', 'step', 'sigmoid', 'tanh', 'abs', 'leakyRelu'] as const;
 /** Elementwise and pooling calls are memory-bound: one element counts as this many operations
@@ -596,6 +598,29 @@ export class SimdThreads {
           tasks.push([{ fn: 'maxPool2d', args: [x + b * inImage, y + b * outImage + 4 * oh0 * outW * C, 1, inH, inW, C,
             count, outW, fH, fW, sH, sW, dH, dW, padTop - oh0 * sH, padLeft] }]);
         }
+      }
+    }
+    return tasks.length > 1 && this.dispatch(tasks, t);
+  }
+
+  /**
+   * assembly/conv_backprop.ts `conv2dBackpropInputNhwc` (Conv2DBackpropInput, conv2dTranspose)
+   * split over threads in ranges of dx rows of each image: rows [y0, y0 + count) of image b are
+   * the same call on image b alone with h = count and pt + y0 (its rows start y0 further down).
+   * `args` are the export's arguments; `flops` the call's multiply-adds × 2. Bit-identical to one
+   * call. Returns false when not split.
+   */
+  conv2dBackpropInput(args: number[], flops: number): boolean {
+    const [dy, dyH, dyW, dyLeft, wp, dx, n, h, w, ciP, ho, co, kh, kw, sh, sw, pt, pl] = args;
+    const t = this.threads(flops);
+    if (t < 2 || n * h < 2 * t) return false;
+    const dyImage = 4 * dyH * dyW * co, dxRow = 4 * w * ciP;
+    const per = Math.ceil(t / n);
+    const tasks: Call[][] = [];
+    for (let b = 0; b < n; b++) {
+      for (const [y0, count] of guidedRanges(h, 1, per, tailUnits(h, 1, per))) {
+        tasks.push([{ fn: 'conv2dBackpropInputNhwc', args: [dy + b * dyImage, dyH, dyW, dyLeft, wp,
+          dx + (b * h + y0) * dxRow, 1, count, w, ciP, ho, co, kh, kw, sh, sw, pt + y0, pl] }]);
       }
     }
     return tasks.length > 1 && this.dispatch(tasks, t);
