@@ -89,9 +89,12 @@ test('enableThreads: refuses an unshared initialized backend and bad options; th
   assert.ok(await tf.setBackend('simd'));
   await rejects(enableThreads({ numThreads: 2 }), /already initialized on an unshared memory/);
   await rejects(enableThreads({ numThreads: 0 }), /numThreads must be an integer in 1\.\.64/);
+  await rejects(enableThreads({ numThreads: 2, spinMicros: -5 }), /spinMicros must be an integer in 0\.\.1e6, got -5/);
   assert.throws(() => setThreads(2), /threads are not enabled/);
   recreateSimd();
-  const info = await enableThreads({ numThreads: THREADS });
+  const info = await enableThreads({ numThreads: THREADS, spinMicros: 150 });
+  assert.is(backend().threads!.spinMicros, 150);
+  backend().threads!.spinMicros = 200;
   assert.equal(info, { supported: true, sharedMemory: true, numThreads: THREADS, poolThreads: THREADS, mainThreadBlocks: true });
   assert.ok(await tf.setBackend('simd'));
   assert.ok(backend().heap.memory.buffer instanceof SharedArrayBuffer, 'tensors live in shared memory');

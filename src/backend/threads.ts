@@ -72,6 +72,10 @@ export interface ThreadsOptions {
   maximumMemoryBytes?: number;
   /** Calls with fewer floating-point operations (2·M·N·K) than this stay on one thread. */
   minFlops?: number;
+  /** Microseconds a worker polls for the next call before it blocks (default 200): a forward
+   * pass's next split call usually comes sooner than a blocked thread wakes. 0 never busy-waits
+   * (saves CPU time, e.g. on battery, at some speed). */
+  spinMicros?: number;
 }
 
 /** What `threadsInfo()` reports. */
@@ -640,7 +644,7 @@ export class SimdThreads {
 let prepared: BackendSimd | null = null;
 /** The settings of the last enableThreads, until disableThreads: a 'simd' backend that tfjs
  * creates again (after tf.removeBackend + registerBackend, or engine().reset()) gets them too. */
-let config: { numThreads: number; maxBytes: number; minFlops: number } | null = null;
+let config: { numThreads: number; maxBytes: number; minFlops: number; spinMicros: number } | null = null;
 
 /**
  * Called by the backend factory (index.ts): the prepared threaded backend (once, synchronously);
@@ -651,9 +655,10 @@ export function takePreparedBackend(): BackendSimd | Promise<BackendSimd> | null
   const b = prepared;
   prepared = null;
   if (b !== null || config === null) return b;
-  const { numThreads, maxBytes, minFlops } = config;
+  const { numThreads, maxBytes, minFlops, spinMicros } = config;
   return makeSharedBackend(maxBytes).then(async backend => {
     backend.threads!.minFlops = minFlops;
+    backend.threads!.spinMicros = spinMicros;
     await backend.threads!.resize(numThreads);
     return backend;
   });
@@ -707,6 +712,7 @@ async function makeSharedBackend(maxBytes: number): Promise<BackendSimd> {
  * @param options.numThreads threads in all, 1–64 (default: logical CPUs, at most 4).
  * @param options.maximumMemoryBytes maximum shared memory (default 4 GiB).
  * @param options.minFlops calls below this stay single-threaded (default 2e6).
+ * @param options.spinMicros µs a worker polls for the next call before blocking (default 200; 0: never spin).
  * @returns threadsInfo() after the change.
  * @throws Error when SharedArrayBuffer is unavailable (a browser page that is not cross-origin
  *   isolated), the 'simd' backend is already initialized on an unshared memory, the options
@@ -721,6 +727,10 @@ export async function enableThreads(options: ThreadsOptions = {}): Promise<Threa
   }
   if (options.minFlops !== undefined && !(options.minFlops >= 0)) {
     throw new Error(`enableThreads: minFlops must be ≥ 0, got ${options.minFlops}`);
+  }
+  const spin = options.spinMicros;
+  if (spin !== undefined && !(Number.isInteger(spin) && spin >= 0 && spin <= 1e6)) {
+    throw new Error(`enableThreads: spinMicros must be an integer in 0..1e6, got ${spin}`);
   }
   if (!threadsSupported()) {
     throw new Error('enableThreads: SharedArrayBuffer is unavailable here; in a browser the page must be cross-origin ' +
@@ -738,8 +748,9 @@ export async function enableThreads(options: ThreadsOptions = {}): Promise<Threa
   }
   const threads = backend.threads!;
   if (options.minFlops !== undefined) threads.minFlops = options.minFlops;
+  if (spin !== undefined) threads.spinMicros = spin;
   await threads.resize(n);
-  config = { numThreads: n, maxBytes, minFlops: threads.minFlops };
+  config = { numThreads: n, maxBytes, minFlops: threads.minFlops, spinMicros: threads.spinMicros };
   return threadsInfo();
 }
 
