@@ -245,10 +245,11 @@ export function conv2dBackpropInputNhwc(dy: usize, dyH: i32, dyW: i32, dyLeft: i
  * x [n, xH, xW, ci] with (ho − 1)·sh + kh ≤ xH, (wo − 1)·sw + kw ≤ xW, and ≥ 16 readable bytes after
  * its last pixel when kw·ci is not a multiple of 4; dy [n, dyH, dyW, coP] (coP multiple of 8,
  * padded channels zero, dyH ≥ ho, dyW ≥ wo: its top-left ho×wo window is read);
- * dw [kh, mP, coP], mP = ceil4(kw·ci) (fully written; rows ≥ kw·ci hold garbage).
+ * dw [kh, mP, coP], mP = ceil4(kw·ci) (rows [mBegin, mEnd) of every ky written, 0 ≤ mBegin ≤ mEnd ≤ mP,
+ * multiples of 4; a whole call passes 0, mP; rows ≥ kw·ci hold garbage).
  */
 export function conv2dBackpropFilterNhwc(x: usize, xH: i32, xW: i32, dy: usize, dyH: i32, dyW: i32, dw: usize,
-    n: i32, ci: i32, ho: i32, wo: i32, coP: i32, kh: i32, kw: i32, sh: i32, sw: i32): void {
+    n: i32, ci: i32, ho: i32, wo: i32, coP: i32, kh: i32, kw: i32, sh: i32, sw: i32, mBegin: i32, mEnd: i32): void {
   const xPix = <usize>ci << 2;
   const xRow = <usize>xW * xPix;
   const xStep = <usize>sw * xPix;
@@ -257,7 +258,11 @@ export function conv2dBackpropFilterNhwc(x: usize, xH: i32, xW: i32, dy: usize, 
   const mP = (kw * ci + 3) & ~3;
   const dwRow = dyPix;                             // one m row of dw: coP floats
   const dwKy = <usize>mP * dwRow;
-  memory.fill(dw, 0, <usize>kh * dwKy);
+  // Only dw rows m in [mBegin, mEnd) (multiples of 4) of every ky are computed: the worker
+  // threads (src/backend/threads.ts) split a call in such ranges; one call passes 0, mP.
+  for (let ky = 0; ky < kh; ky++) {
+    memory.fill(dw + <usize>ky * dwKy + <usize>mBegin * dwRow, 0, <usize>(mEnd - mBegin) * dwRow);
+  }
   // Passes over chunks of output rows, counted across the batch (row g = image g / ho, row
   // g mod ho): ≥ 256 output pixels per pass when possible (the 4×8 tiles are loaded from and
   // stored to dw once per pass), ≤ ~256 KiB of x and dy rows so a pass stays in cache.
@@ -273,7 +278,7 @@ export function conv2dBackpropFilterNhwc(x: usize, xH: i32, xW: i32, dy: usize, 
     const g1 = min(total, g0 + rows);
     const b0i = g0 / ho, oy0 = g0 - b0i * ho;
     for (let ky = 0; ky < kh; ky++) {
-      for (let m0 = 0; m0 < mP; m0 += 4) {
+      for (let m0 = mBegin; m0 < mEnd; m0 += 4) {
         for (let c0 = 0; c0 < coP; c0 += 8) {
           const co4 = <usize>c0 << 2;
           const d = dw + <usize>ky * dwKy + <usize>m0 * dwRow + co4;

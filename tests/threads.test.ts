@@ -221,7 +221,7 @@ test('spinMicros 0 (workers block at once) and large (they poll) give the same b
   }
 });
 
-test('elementwise (unary, binary with broadcasting), maxPool and conv2dTranspose threaded = single-threaded, bit for bit', () => {
+test('elementwise (unary, binary with broadcasting), maxPool, conv2dTranspose and conv2d gradients threaded = single-threaded, bit for bit', () => {
   const t = backend().threads!;
   const saved = t.minFlops;
   t.minFlops = 0; // split even the small cases below
@@ -251,6 +251,13 @@ test('elementwise (unary, binary with broadcasting), maxPool and conv2dTranspose
       sameAsSingle('conv2dTranspose 3×3/2 same, odd output, batch 2', () => tf.conv2dTranspose(dy, k3, [2, 17, 21, 5], 2, 'same'));
       const xin = tf.randomNormal([1, 19, 23, 5], 0, 1, 'float32', 41);
       sameAsSingle('input gradient of conv2d 3×3/1 same', () => tf.grad((v: tf.Tensor4D) => tf.conv2d(v, k3, 1, 'same').square().sum())(xin));
+      const k5 = tf.randomNormal([5, 3, 5, 11], 0, 0.3, 'float32', 42);
+      sameAsSingle('filter gradient of conv2d 5×3/2 same (kw·inC = 15: padded to 16)',
+          () => tf.grad((f: tf.Tensor4D) => tf.conv2d(xin, f, 2, 'same').square().sum())(k5));
+      const wide = tf.randomNormal([2, 13, 17, 40], 0, 1, 'float32', 43);
+      const k1 = tf.randomNormal([1, 1, 40, 30], 0, 0.3, 'float32', 44);
+      sameAsSingle('filter gradient of conv2d 1×1, batch 2 (kh = 1: ranges of inC)',
+          () => tf.grad((f: tf.Tensor4D) => tf.conv2d(wide, f, 1, 'valid').square().sum())(k1));
       const many = tf.randomNormal([9, 12, 14, 6], 0, 1, 'float32', 36);
       sameAsSingle('maxPool 2×2/2, batch 9 (image ranges)', () => tf.maxPool(many, 2, 2, 'valid'));
     });

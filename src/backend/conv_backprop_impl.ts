@@ -177,8 +177,11 @@ export function conv2dBackpropFilterImpl(backend: BackendSimd, x: TensorInfo, dy
         zeroFill(backend, xp + xBytes, 4);
       }
       if (padDy) wasmFn(backend, 'convBackpropPadChannels')(backend.ptr(dy), dyp, n * dyH * dyW, co, coP);
-      wasmFn(backend, 'conv2dBackpropFilterNhwc')(xp, padX ? hp : h, padX ? wpx : w, dyp, dyH, dyW, dwp,
-          n, ci, ho, wo, coP, kh, kw, sh, sw);
+      const args = [xp, padX ? hp : h, padX ? wpx : w, dyp, dyH, dyW, dwp, n, ci, ho, wo, coP, kh, kw, sh, sw, 0, mP];
+      // Split over worker threads in ranges of dw rows (kw·inC) where enabled (threads.ts).
+      if (backend.threads === null || !backend.threads.conv2dBackpropFilter(args, 2 * n * ho * wo * kh * m * co)) {
+        wasmFn(backend, 'conv2dBackpropFilterNhwc')(...args);
+      }
       if (padDw) wasmFn(backend, 'convBackpropCropChannels')(dwp, backend.ptr(dw), kh, m, mP, co, coP);
     } finally {
       if (padX) backend.freeScratch(xp);

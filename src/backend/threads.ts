@@ -24,10 +24,10 @@
  * next split call usually comes sooner than a blocked thread wakes. Every output element is computed by the same micro-kernel with
  * the same summation order as in one thread, so results are bit-identical. Large elementwise
  * calls (the unary float kernels, and the broadcasting binary ones: Add, Sub, Mul, RealDiv,
- * Maximum, Minimum, SquaredDifference; ≥ minFlops/16 elements), MaxPool and Conv2DBackpropInput
- * (conv2dTranspose, the input gradient of conv2d) are split too, in ranges of elements / output
- * rows. Everything else (other pooling, resize, reductions, Conv2DBackpropFilter, small ops)
- * runs on the calling thread as before.
+ * Maximum, Minimum, SquaredDifference; ≥ minFlops/16 elements), MaxPool, Conv2DBackpropInput
+ * (conv2dTranspose, the input gradient of conv2d) and Conv2DBackpropFilter (the filter gradient)
+ * are split too, in ranges of elements / output rows / filter-gradient rows. Everything else
+ * (other pooling, resize, reductions, small ops) runs on the calling thread as before.
  *
  * Requirements: `SharedArrayBuffer` (Node: always; browsers: a cross-origin isolated page, i.e.
  * served with COOP `same-origin` + COEP `require-corp`, `crossOriginIsolated === true`). Without
@@ -48,7 +48,7 @@ import {
 
 /** Kernel exports a worker may call. */
 const EXPORTS = ['gemm_f32', 'conv2d_indirection', 'conv2d_f32', 'conv2d_direct_rows_f32', 'maxPool2d',
-  'conv2dBackpropInputNhwc',
+  'conv2dBackpropInputNhwc', 'conv2dBackpropFilterNhwc',
   'addNd', 'subNd', 'mulNd', 'divNd', 'maxNd', 'minNd', 'sqdiffNd',
   'relu', 'relu6', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'neg', 'step', 'sigmoid', 'tanh', 'abs', 'leakyRelu'] as const;
 /** Elementwise and pooling calls are memory-bound: one element counts as this many operations
@@ -627,6 +627,23 @@ export class SimdThreads {
           dx + (b * h + y0) * dxRow, 1, count, w, ciP, ho, co, kh, kw, sh, sw, pt + y0, pl] }]);
       }
     }
+    return tasks.length > 1 && this.dispatch(tasks, t);
+  }
+
+  /**
+   * assembly/conv_backprop.ts `conv2dBackpropFilterNhwc` (Conv2DBackpropFilter, conv2d's filter
+   * gradient) split over threads in ranges of dw rows m = kx·inC + c (4-row tiles, the same for
+   * every ky): each task reads its columns of x and all of dy. Every dw value is summed in the same
+   * order as in one call: bit-identical. `args` end with mBegin = 0, mEnd = mP. Returns false when
+   * not split.
+   */
+  conv2dBackpropFilter(args: number[], flops: number): boolean {
+    const mP = args[args.length - 1];
+    const t = this.threads(flops);
+    if (t < 2 || mP < 8) return false;
+    const head = args.slice(0, -2);
+    const tasks: Call[][] = guidedRanges(mP, 4, t, tailUnits(mP, 4, t)).map(([m0, count]) =>
+      [{ fn: 'conv2dBackpropFilterNhwc', args: [...head, m0, m0 + count] }]);
     return tasks.length > 1 && this.dispatch(tasks, t);
   }
 
