@@ -1,11 +1,22 @@
 // Bilinear resize over NHWC float32 tensors, SIMD across channels: a pixel is C contiguous
-// floats, so each output pixel blends 4 source pixels as C/4 f32x4 lanes (plus a scalar tail
-// for C % 4).
-// Technique: XNNPACK f32-ibilinear (src/f32-ibilinear/wasmsimd.c.in): per output pixel, 4
-// source pixels + 2 weights precomputed once per output row / column (here by the JS caller,
-// src/backend/kernels/ResizeBilinear.ts, which reproduces tfjs' f64 source-coordinate math);
-// semantics: tfjs-backend-cpu kernels/ResizeBilinear.ts (alignCorners / halfPixelCenters,
-// floor clamped to >= 0, ceil clamped to <= in-1, blend order top, bottom, then rows).
+// floats, and an output row is outW·C contiguous floats.
+//
+// Two paths, same f32 operations in the same order (so bit-identical results):
+//  - per pixel (XNNPACK f32-ibilinear, src/f32-ibilinear/wasmsimd.c.in): each output pixel
+//    blends its 4 source pixels, C/4 f32x4 lanes plus a scalar tail for C % 4. Used when no
+//    scratch is given (the caller picks it for downsampling, where nearly every output row needs
+//    two source rows of its own).
+//  - separable with a 2-row cache (upsampling; the horizontal-then-vertical order of
+//    tfjs-backend-cpu and of OpenCV's cv::resize INTER_LINEAR row buffers, imgproc/src/resize.cpp
+//    `resizeGeneric_`): a source row r is interpolated horizontally once into a scratch row
+//    H_r[ow·C + c] = x[r, l, c] + (x[r, rr, c] − x[r, l, c])·xf (the per-pixel path's `t` / `u`),
+//    kept while output rows still need it (the row taps are monotonic), and each output row is
+//    one contiguous f32x4 loop over outW·C floats: y = H_top + (H_bot − H_top)·yf. Each source
+//    row is interpolated about once instead of ~2·outH/inH times, and the vertical pass
+//    vectorizes the whole row even when C % 4 ≠ 0 (21-class logits).
+// Semantics: tfjs-backend-cpu kernels/ResizeBilinear.ts (alignCorners / halfPixelCenters,
+// floor clamped to >= 0, ceil clamped to <= in-1, blend order top, bottom, then rows); tfjs cpu
+// blends in f64 with f64 fractions, these kernels in f32 (a few ulps apart).
 //
 // Tables (built and validated by the caller; indices are in range, so every load is in bounds):
 //   cols: outW records of 12 bytes: i32 left column, i32 right column, f32 column fraction
@@ -16,9 +27,15 @@
  * bottom = bl + (br - bl) * xf, where tl/tr/bl/br are x[b, rowTop|rowBot, colLeft|colRight, c]
  * taken from the row / column tables (same operation order as tfjs-backend-cpu, in f32).
  * x: [batch, inH, inW, C], y: [batch, outH, outW, C] (must not alias x).
+ * scratch: 0 for the per-pixel path, else 2·outW·C f32 (8·outW·C bytes, not aliasing x or y)
+ * for the separable 2-row-cache path (see the file comment); both give the same bits.
  */
 export function resizeBilinear(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
-    outH: i32, outW: i32, cols: usize, rows: usize): void {
+    outH: i32, outW: i32, cols: usize, rows: usize, scratch: usize): void {
+  if (scratch != 0) {
+    resizeRows(x, y, batch, inH, inW, C, outH, outW, cols, rows, scratch);
+    return;
+  }
   const pixel = <usize>C << 2;
   const rowBytes = <usize>inW * pixel;
   const imageBytes = <usize>inH * rowBytes;
@@ -39,6 +56,104 @@ export function resizeBilinear(x: usize, y: usize, batch: i32, inH: i32, inW: i3
         out += pixel;
       }
     }
+  }
+}
+
+/**
+ * The separable path: two scratch rows of outW·C f32 at `scratch`, each tagged with the source
+ * row (b·inH + r) it holds. For each output row the rows top and bot are looked up, a missing one
+ * is interpolated horizontally into the slot that does not hold the other needed row, then the
+ * vertical blend runs over the whole output row.
+ */
+function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
+    outH: i32, outW: i32, cols: usize, rows: usize, scratch: usize): void {
+  const pixel = <usize>C << 2;
+  const rowBytes = <usize>inW * pixel;
+  const outRow = outW * C;
+  const outRowBytes = <usize>outRow << 2;
+  const slot0 = scratch, slot1 = scratch + outRowBytes;
+  let tag0 = -1, tag1 = -1;
+  let out = y;
+  for (let b = 0; b < batch; b++) {
+    const base = b * inH;
+    for (let oh = 0; oh < outH; oh++) {
+      const rr = rows + <usize>oh * 12;
+      const top = base + load<i32>(rr);
+      const bot = base + load<i32>(rr, 4);
+      const yf = load<f32>(rr, 8);
+      let hTop: usize, hBot: usize;
+      // top: reuse, else overwrite the slot that does not hold bot.
+      if (tag0 == top) hTop = slot0;
+      else if (tag1 == top) hTop = slot1;
+      else if (tag0 == bot) { horizontal(x + <usize>top * rowBytes, slot1, C, outW, cols, pixel); tag1 = top; hTop = slot1; }
+      else { horizontal(x + <usize>top * rowBytes, slot0, C, outW, cols, pixel); tag0 = top; hTop = slot0; }
+      // bot: reuse, else overwrite the slot that does not hold top (top != bot here).
+      if (tag0 == bot) hBot = slot0;
+      else if (tag1 == bot) hBot = slot1;
+      else if (hTop == slot0) { horizontal(x + <usize>bot * rowBytes, slot1, C, outW, cols, pixel); tag1 = bot; hBot = slot1; }
+      else { horizontal(x + <usize>bot * rowBytes, slot0, C, outW, cols, pixel); tag0 = bot; hBot = slot0; }
+      vertical(hTop, hBot, out, outRow, yf);
+      out += outRowBytes;
+    }
+  }
+}
+
+/** h[ow·C + c] = a + (b − a)·xf with a / b = src[left|right column, c] (one source row). */
+// @ts-ignore: decorator
+@inline function horizontal(src: usize, h: usize, C: i32, outW: i32, cols: usize, pixel: usize): void {
+  for (let ow = 0; ow < outW; ow++) {
+    const cr = cols + <usize>ow * 12;
+    const pl = src + <usize>load<i32>(cr) * pixel;
+    const pr = src + <usize>load<i32>(cr, 4) * pixel;
+    const xf = load<f32>(cr, 8);
+    const vx = f32x4.splat(xf);
+    let c = 0;
+    let o: usize = 0;
+    for (; c + 8 <= C; c += 8) {
+      const a0 = v128.load(pl + o), a1 = v128.load(pl + o, 16);
+      const b0 = v128.load(pr + o), b1 = v128.load(pr + o, 16);
+      v128.store(h + o, f32x4.add(a0, f32x4.mul(f32x4.sub(b0, a0), vx)));
+      v128.store(h + o, f32x4.add(a1, f32x4.mul(f32x4.sub(b1, a1), vx)), 16);
+      o += 32;
+    }
+    for (; c + 4 <= C; c += 4) {
+      const a = v128.load(pl + o), b = v128.load(pr + o);
+      v128.store(h + o, f32x4.add(a, f32x4.mul(f32x4.sub(b, a), vx)));
+      o += 16;
+    }
+    for (; c < C; c++) {
+      const a = load<f32>(pl + o), b = load<f32>(pr + o);
+      store<f32>(h + o, a + (b - a) * xf);
+      o += 4;
+    }
+    h += pixel;
+  }
+}
+
+/** y[i] = t[i] + (u[i] − t[i])·yf for i < n (contiguous rows; t may equal u). */
+// @ts-ignore: decorator
+@inline function vertical(t: usize, u: usize, y: usize, n: i32, yf: f32): void {
+  const vy = f32x4.splat(yf);
+  let i = 0;
+  let o: usize = 0;
+  for (; i + 16 <= n; i += 16) {
+    const t0 = v128.load(t + o), t1 = v128.load(t + o, 16), t2 = v128.load(t + o, 32), t3 = v128.load(t + o, 48);
+    const u0 = v128.load(u + o), u1 = v128.load(u + o, 16), u2 = v128.load(u + o, 32), u3 = v128.load(u + o, 48);
+    v128.store(y + o, f32x4.add(t0, f32x4.mul(f32x4.sub(u0, t0), vy)));
+    v128.store(y + o, f32x4.add(t1, f32x4.mul(f32x4.sub(u1, t1), vy)), 16);
+    v128.store(y + o, f32x4.add(t2, f32x4.mul(f32x4.sub(u2, t2), vy)), 32);
+    v128.store(y + o, f32x4.add(t3, f32x4.mul(f32x4.sub(u3, t3), vy)), 48);
+    o += 64;
+  }
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(t + o), b = v128.load(u + o);
+    v128.store(y + o, f32x4.add(a, f32x4.mul(f32x4.sub(b, a), vy)));
+    o += 16;
+  }
+  for (; i < n; i++) {
+    const a = load<f32>(t + o), b = load<f32>(u + o);
+    store<f32>(y + o, a + (b - a) * yf);
+    o += 4;
   }
 }
 
