@@ -5,7 +5,7 @@
 // (src/backend/kernels/ResizeBilinear.ts `rowCachePays`) picks one from the row taps:
 //  - per pixel (XNNPACK f32-ibilinear, src/f32-ibilinear/wasmsimd.c.in): each output pixel
 //    blends its 4 source pixels, C/4 f32x4 lanes plus a scalar tail for C % 4. Taken when
-//    output rows rarely share source rows (downscaling by more than ~1.4).
+//    output rows rarely share source rows (rows downscaled by more than ~1.25).
 //  - separable with a 2-row cache (upsampling; horizontal-then-vertical like the row buffers of
 //    OpenCV's cv::resize INTER_LINEAR, modules/imgproc/src/resize.cpp `resizeGeneric_`): a source
 //    row r is interpolated horizontally once into a scratch row

@@ -33,10 +33,10 @@ export function bilinearTaps(inSize: number, outSize: number, alignCorners: bool
  * `ResizeBilinear` (tf.image.resizeBilinear): images [N, H, W, C] (NHWC) → [N, newH, newW, C]
  * float32, with tfjs' alignCorners / halfPixelCenters semantics (tfjs-backend-cpu
  * kernels/ResizeBilinear.ts; see {@link bilinearTaps}). float32 runs natively (assembly/resize.ts
- * `resizeBilinear`, f32x4, weights from per-row / per-column tables: when upsampling (or mildly
- * downscaling), source rows interpolated horizontally once into a 2-row cache and each output row
- * blended vertically as one contiguous loop; otherwise per output pixel from its 4 source pixels; see
- * {@link resizeBilinearNative}); other dtypes, and an empty input with a non-empty output, go
+ * `resizeBilinear`, f32x4, weights from per-row / per-column tables: unless rows shrink by more
+ * than ~1.25, source rows are interpolated horizontally once into a 2-row cache and output rows
+ * blended vertically as contiguous loops, else each output pixel is blended from its 4 source
+ * pixels; see {@link resizeBilinearNative}); other dtypes, and an empty input with a non-empty output, go
  * to cpu (which gives NaN there).
  * @throws Error if images is not rank 4 or size is not two integers >= 0.
  */
@@ -78,7 +78,7 @@ export function resizeBilinearNative(backend: BackendSimd, x: TensorInfo,
   };
   check(rows, inH, 'row');
   check(cols, inW, 'column');
-  // Separable 2-row-cache path when output rows share source rows (upsampling, mild downscale);
+  // Separable 2-row-cache path when output rows share source rows (upsampling, same size);
   // its scratch holds two horizontally interpolated rows of outW·C floats.
   const separable = path === 'rows' || (path === 'auto' && rowCachePays(rows.lo, rows.hi));
   const tables = backend.scratch(12 * (outH + outW));
@@ -107,13 +107,14 @@ export function resizeBilinearNative(backend: BackendSimd, x: TensorInfo,
 
 /**
  * Whether the separable path of assembly/resize.ts pays for these row taps (lo / hi per output
- * row): it interpolates each source row it loads once, then blends each output row vertically as
- * one contiguous loop, where the per-pixel path does 3 blends per output element. It is taken
- * when a 2-row cache loads fewer than 1.4 source rows per output row (upsampling, same size, mild
- * downscaling). Measured on the dev VM (x86-64, Node 20, rows ÷ per-pixel time, 1 image, square):
- * 33→129 ×256 channels 0.6–0.8, 65→513 ×21 0.5–0.6, 64→256 ×3 0.2, 33→33 0.8–0.9,
- * 129→100 ×64 (1.29 loads per row) 0.92; 129→86 (1.5) 1.0–1.1, 129→75 (1.72) 1.1–1.16,
- * 129→64 and 129→33 (2.0) 1.2–1.3.
+ * row): it interpolates each source row it loads once, then blends runs of output rows vertically
+ * as contiguous loops, where the per-pixel path does 3 blends per output element. It is taken
+ * when a 2-row cache loads fewer than 1.25 source rows per output row (upsampling, same size,
+ * slight downscaling). Measured on the dev VM (x86-64, Node 20, load average 6 on 2 cores; time
+ * separable ÷ per pixel, one square image, half-pixel centers, 3 runs): 33→129 ×256 channels
+ * 0.45–0.48, 65→513 ×21 0.27–0.30, 64→256 ×3 0.20, 33→33 ×64 0.91; downscaling 129→100 ×64
+ * (1.29 loads per output row) 0.99–1.01, 129→86 (1.5) 1.10, 129→75 (1.72) 1.2, 129→64 ×64 and
+ * 129→33 ×256 (2.0) 1.2–1.35.
  */
 function rowCachePays(lo: Int32Array, hi: Int32Array): boolean {
   let loads = 0, a = -1, b = -1;
@@ -121,7 +122,7 @@ function rowCachePays(lo: Int32Array, hi: Int32Array): boolean {
     if (lo[i] !== a && lo[i] !== b) { loads++; a = b; b = lo[i]; }
     if (hi[i] !== a && hi[i] !== b) { loads++; a = b; b = hi[i]; }
   }
-  return loads < 1.4 * lo.length;
+  return loads < 1.25 * lo.length;
 }
 
 /** Registers `resizeBilinear` above as the `simd` backend's `ResizeBilinear` kernel. */
