@@ -1,11 +1,27 @@
 // Bilinear resize over NHWC float32 tensors, SIMD across channels: a pixel is C contiguous
-// floats, so each output pixel blends 4 source pixels as C/4 f32x4 lanes (plus a scalar tail
-// for C % 4).
-// Technique: XNNPACK f32-ibilinear (src/f32-ibilinear/wasmsimd.c.in): per output pixel, 4
-// source pixels + 2 weights precomputed once per output row / column (here by the JS caller,
-// src/backend/kernels/ResizeBilinear.ts, which reproduces tfjs' f64 source-coordinate math);
-// semantics: tfjs-backend-cpu kernels/ResizeBilinear.ts (alignCorners / halfPixelCenters,
-// floor clamped to >= 0, ceil clamped to <= in-1, blend order top, bottom, then rows).
+// floats, and an output row is outW·C contiguous floats.
+//
+// Two paths, the same f32 operations in the same order (so bit-identical results); the caller
+// (src/backend/kernels/ResizeBilinear.ts `rowCachePays`) picks one from the row taps:
+//  - per pixel (XNNPACK f32-ibilinear, src/f32-ibilinear/wasmsimd.c.in): each output pixel
+//    blends its 4 source pixels, C/4 f32x4 lanes plus a scalar tail for C % 4. Taken when
+//    output rows rarely share source rows (rows downscaled by more than ~1.25).
+//  - separable with a 2-row cache (upsampling; horizontal-then-vertical like the row buffers of
+//    OpenCV's cv::resize INTER_LINEAR, modules/imgproc/src/resize.cpp `resizeGeneric_`): a source
+//    row r is interpolated horizontally once into a scratch row
+//    H_r[ow·C + c] = x[r, l, c] + (x[r, rr, c] − x[r, l, c])·xf (the per-pixel path's `t` / `u`)
+//    and kept while output rows still need it (the row taps are monotonic); output rows are
+//    then contiguous f32x4 loops over outW·C floats, y = H_top + (H_bot − H_top)·yf, up to 4
+//    consecutive output rows with the same two source rows in one pass (H_bot − H_top formed
+//    once: the pass is bound by memory traffic, and this cuts the scratch reads per output
+//    float from 2 to 1/2 when upsampling 4x). Each source row is interpolated about once
+//    instead of ~2·outH/inH times, and the vertical pass vectorizes the whole row even when
+//    C % 4 ≠ 0 (21-class logits). When C % 4 == 0 a new bottom row is made in the same pass
+//    as the output rows it first serves.
+// Semantics: tfjs-backend-cpu kernels/ResizeBilinear.ts (alignCorners / halfPixelCenters,
+// floor clamped to >= 0, ceil clamped to <= in-1, blend order top, bottom, then rows); tfjs cpu
+// blends in f64 with f64 fractions and rounds once, these kernels in f32 with f32 fractions (a
+// few f32 ulps apart; tests/resize.test.ts checks both).
 //
 // Tables (built and validated by the caller; indices are in range, so every load is in bounds):
 //   cols: outW records of 12 bytes: i32 left column, i32 right column, f32 column fraction
@@ -16,9 +32,15 @@
  * bottom = bl + (br - bl) * xf, where tl/tr/bl/br are x[b, rowTop|rowBot, colLeft|colRight, c]
  * taken from the row / column tables (same operation order as tfjs-backend-cpu, in f32).
  * x: [batch, inH, inW, C], y: [batch, outH, outW, C] (must not alias x).
+ * scratch: 0 for the per-pixel path, else 2·outW·C f32 (8·outW·C bytes, not aliasing x or y)
+ * for the separable 2-row-cache path (see the file comment); both give the same bits.
  */
 export function resizeBilinear(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
-    outH: i32, outW: i32, cols: usize, rows: usize): void {
+    outH: i32, outW: i32, cols: usize, rows: usize, scratch: usize): void {
+  if (scratch != 0) {
+    resizeRows(x, y, batch, inH, inW, C, outH, outW, cols, rows, scratch);
+    return;
+  }
   const pixel = <usize>C << 2;
   const rowBytes = <usize>inW * pixel;
   const imageBytes = <usize>inH * rowBytes;
@@ -39,6 +61,245 @@ export function resizeBilinear(x: usize, y: usize, batch: i32, inH: i32, inW: i3
         out += pixel;
       }
     }
+  }
+}
+
+/**
+ * The separable path: two scratch rows of outW·C f32 at `scratch`, each tagged with the source
+ * row (b·inH + r) it holds. For each run of up to 4 consecutive output rows with the same two
+ * source rows top and bot, a missing one is interpolated horizontally into the slot that does
+ * not hold the other (never evicting a row these output rows need; top == bot is possible), then
+ * the run's output rows are blended vertically in one pass over the two scratch rows. When
+ * C % 4 == 0 a new bottom row is made in that same pass (all f32x4); with a scalar channel tail
+ * the separate passes keep the vertical one fully vectorized.
+ */
+function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
+    outH: i32, outW: i32, cols: usize, rows: usize, scratch: usize): void {
+  const pixel = <usize>C << 2;
+  const rowBytes = <usize>inW * pixel;
+  const outRow = outW * C;
+  const outRowBytes = <usize>outRow << 2;
+  const slot0 = scratch, slot1 = scratch + outRowBytes;
+  const fused = (C & 3) == 0;
+  let tag0 = -1, tag1 = -1;
+  let out = y;
+  for (let b = 0; b < batch; b++) {
+    const base = b * inH;
+    for (let oh = 0; oh < outH;) {
+      const rr = rows + <usize>oh * 12;
+      const top = base + load<i32>(rr);
+      const bot = base + load<i32>(rr, 4);
+      // The run: this output row and the following ones (4 in all at most) with the same taps.
+      let k = 1;
+      while (k < 4 && oh + k < outH && base + load<i32>(rr + <usize>k * 12) == top
+          && base + load<i32>(rr + <usize>k * 12, 4) == bot) k++;
+      // top: reuse, else overwrite the slot that does not hold bot.
+      let hTop: usize;
+      if (tag0 == top) hTop = slot0;
+      else if (tag1 == top) hTop = slot1;
+      else if (tag0 == bot) { horizontal(x + <usize>top * rowBytes, slot1, C, outW, cols, pixel); tag1 = top; hTop = slot1; }
+      else { horizontal(x + <usize>top * rowBytes, slot0, C, outW, cols, pixel); tag0 = top; hTop = slot0; }
+      // bot: reuse, else interpolate it into the slot that does not hold top (top != bot here).
+      let hBot: usize;
+      let blended = false;
+      if (tag0 == bot) hBot = slot0;
+      else if (tag1 == bot) hBot = slot1;
+      else {
+        hBot = hTop == slot0 ? slot1 : slot0;
+        if (hBot == slot1) tag1 = bot; else tag0 = bot;
+        const src = x + <usize>bot * rowBytes;
+        if (fused) {
+          if (k == 1) horizontalBlend(src, hBot, hTop, out, outRowBytes, C, outW, cols, pixel, rr, 1);
+          else if (k == 2) horizontalBlend(src, hBot, hTop, out, outRowBytes, C, outW, cols, pixel, rr, 2);
+          else if (k == 3) horizontalBlend(src, hBot, hTop, out, outRowBytes, C, outW, cols, pixel, rr, 3);
+          else horizontalBlend(src, hBot, hTop, out, outRowBytes, C, outW, cols, pixel, rr, 4);
+          blended = true;
+        } else {
+          horizontal(src, hBot, C, outW, cols, pixel);
+        }
+      }
+      if (!blended) {
+        if (k == 1) vertical(hTop, hBot, out, outRow, load<f32>(rr, 8));
+        else if (k == 2) verticalGroup(hTop, hBot, out, outRowBytes, outRow, rr, 2);
+        else if (k == 3) verticalGroup(hTop, hBot, out, outRowBytes, outRow, rr, 3);
+        else verticalGroup(hTop, hBot, out, outRowBytes, outRow, rr, 4);
+      }
+      out += <usize>k * outRowBytes;
+      oh += k;
+    }
+  }
+}
+
+/** h[ow·C + c] = a + (b − a)·xf with a / b = src[left|right column, c] (one source row). */
+// @ts-ignore: decorator
+@inline function horizontal(src: usize, h: usize, C: i32, outW: i32, cols: usize, pixel: usize): void {
+  for (let ow = 0; ow < outW; ow++) {
+    const cr = cols + <usize>ow * 12;
+    const pl = src + <usize>load<i32>(cr) * pixel;
+    const pr = src + <usize>load<i32>(cr, 4) * pixel;
+    const xf = load<f32>(cr, 8);
+    const vx = f32x4.splat(xf);
+    let c = 0;
+    let o: usize = 0;
+    for (; c + 8 <= C; c += 8) {
+      const a0 = v128.load(pl + o), a1 = v128.load(pl + o, 16);
+      const b0 = v128.load(pr + o), b1 = v128.load(pr + o, 16);
+      v128.store(h + o, f32x4.add(a0, f32x4.mul(f32x4.sub(b0, a0), vx)));
+      v128.store(h + o, f32x4.add(a1, f32x4.mul(f32x4.sub(b1, a1), vx)), 16);
+      o += 32;
+    }
+    for (; c + 4 <= C; c += 4) {
+      const a = v128.load(pl + o), b = v128.load(pr + o);
+      v128.store(h + o, f32x4.add(a, f32x4.mul(f32x4.sub(b, a), vx)));
+      o += 16;
+    }
+    for (; c < C; c++) {
+      const a = load<f32>(pl + o), b = load<f32>(pr + o);
+      store<f32>(h + o, a + (b - a) * xf);
+      o += 4;
+    }
+    h += pixel;
+  }
+}
+
+/**
+ * horizontal() into h, and in the same pass the k (1..4) output rows y + j·stride (row records
+ * rr + 12·j) that blend t (the top scratch row) and h: y_j = t + (h − t)·yf_j — the same
+ * operations as horizontal() then vertical() / verticalGroup(). C must be a multiple of 4.
+ */
+// @ts-ignore: decorator
+@inline function horizontalBlend(src: usize, h: usize, t: usize, y: usize, stride: usize, C: i32, outW: i32,
+    cols: usize, pixel: usize, rr: usize, k: i32): void {
+  const v0 = f32x4.splat(load<f32>(rr, 8));
+  const v1 = f32x4.splat(k > 1 ? load<f32>(rr, 20) : f32(0));
+  const v2 = f32x4.splat(k > 2 ? load<f32>(rr, 32) : f32(0));
+  const v3 = f32x4.splat(k > 3 ? load<f32>(rr, 44) : f32(0));
+  const y1 = y + stride, y2 = y1 + stride, y3 = y2 + stride;
+  let p: usize = 0;
+  for (let ow = 0; ow < outW; ow++) {
+    const cr = cols + <usize>ow * 12;
+    const pl = src + <usize>load<i32>(cr) * pixel;
+    const pr = src + <usize>load<i32>(cr, 4) * pixel;
+    const vx = f32x4.splat(load<f32>(cr, 8));
+    let c = 0;
+    let o = p;  // offset of this pixel's channel group in h, t and the output rows
+    let q: usize = 0;  // the same in the source pixels
+    for (; c + 8 <= C; c += 8) {
+      const a0 = v128.load(pl + q), a1 = v128.load(pl + q, 16);
+      const b0 = v128.load(pr + q), b1 = v128.load(pr + q, 16);
+      const u0 = f32x4.add(a0, f32x4.mul(f32x4.sub(b0, a0), vx));
+      const u1 = f32x4.add(a1, f32x4.mul(f32x4.sub(b1, a1), vx));
+      v128.store(h + o, u0);
+      v128.store(h + o, u1, 16);
+      const t0 = v128.load(t + o), t1 = v128.load(t + o, 16);
+      const d0 = f32x4.sub(u0, t0), d1 = f32x4.sub(u1, t1);
+      v128.store(y + o, f32x4.add(t0, f32x4.mul(d0, v0)));
+      v128.store(y + o, f32x4.add(t1, f32x4.mul(d1, v0)), 16);
+      if (k > 1) {
+        v128.store(y1 + o, f32x4.add(t0, f32x4.mul(d0, v1)));
+        v128.store(y1 + o, f32x4.add(t1, f32x4.mul(d1, v1)), 16);
+      }
+      if (k > 2) {
+        v128.store(y2 + o, f32x4.add(t0, f32x4.mul(d0, v2)));
+        v128.store(y2 + o, f32x4.add(t1, f32x4.mul(d1, v2)), 16);
+      }
+      if (k > 3) {
+        v128.store(y3 + o, f32x4.add(t0, f32x4.mul(d0, v3)));
+        v128.store(y3 + o, f32x4.add(t1, f32x4.mul(d1, v3)), 16);
+      }
+      o += 32;
+      q += 32;
+    }
+    for (; c + 4 <= C; c += 4) {
+      const a = v128.load(pl + q), b = v128.load(pr + q);
+      const u = f32x4.add(a, f32x4.mul(f32x4.sub(b, a), vx));
+      v128.store(h + o, u);
+      const tt = v128.load(t + o);
+      const d = f32x4.sub(u, tt);
+      v128.store(y + o, f32x4.add(tt, f32x4.mul(d, v0)));
+      if (k > 1) v128.store(y1 + o, f32x4.add(tt, f32x4.mul(d, v1)));
+      if (k > 2) v128.store(y2 + o, f32x4.add(tt, f32x4.mul(d, v2)));
+      if (k > 3) v128.store(y3 + o, f32x4.add(tt, f32x4.mul(d, v3)));
+      o += 16;
+      q += 16;
+    }
+    p += pixel;
+  }
+}
+
+/** y[i] = t[i] + (u[i] − t[i])·yf for i < n (contiguous rows; t may equal u). */
+// @ts-ignore: decorator
+@inline function vertical(t: usize, u: usize, y: usize, n: i32, yf: f32): void {
+  const vy = f32x4.splat(yf);
+  let i = 0;
+  let o: usize = 0;
+  for (; i + 16 <= n; i += 16) {
+    const t0 = v128.load(t + o), t1 = v128.load(t + o, 16), t2 = v128.load(t + o, 32), t3 = v128.load(t + o, 48);
+    const u0 = v128.load(u + o), u1 = v128.load(u + o, 16), u2 = v128.load(u + o, 32), u3 = v128.load(u + o, 48);
+    v128.store(y + o, f32x4.add(t0, f32x4.mul(f32x4.sub(u0, t0), vy)));
+    v128.store(y + o, f32x4.add(t1, f32x4.mul(f32x4.sub(u1, t1), vy)), 16);
+    v128.store(y + o, f32x4.add(t2, f32x4.mul(f32x4.sub(u2, t2), vy)), 32);
+    v128.store(y + o, f32x4.add(t3, f32x4.mul(f32x4.sub(u3, t3), vy)), 48);
+    o += 64;
+  }
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(t + o), b = v128.load(u + o);
+    v128.store(y + o, f32x4.add(a, f32x4.mul(f32x4.sub(b, a), vy)));
+    o += 16;
+  }
+  for (; i < n; i++) {
+    const a = load<f32>(t + o), b = load<f32>(u + o);
+    store<f32>(y + o, a + (b - a) * yf);
+    o += 4;
+  }
+}
+
+/**
+ * vertical() for k (2..4) consecutive output rows y + j·stride (row records rr + 12·j) that
+ * blend the same two scratch rows t and u with their own fractions: u − t is formed once.
+ */
+// @ts-ignore: decorator
+@inline function verticalGroup(t: usize, u: usize, y: usize, stride: usize, n: i32, rr: usize, k: i32): void {
+  const f0 = load<f32>(rr, 8), f1 = load<f32>(rr, 20);
+  const f2 = k > 2 ? load<f32>(rr, 32) : f32(0), f3 = k > 3 ? load<f32>(rr, 44) : f32(0);
+  const v0 = f32x4.splat(f0), v1 = f32x4.splat(f1), v2 = f32x4.splat(f2), v3 = f32x4.splat(f3);
+  const y1 = y + stride, y2 = y1 + stride, y3 = y2 + stride;
+  let i = 0;
+  let o: usize = 0;
+  for (; i + 8 <= n; i += 8) {
+    const a0 = v128.load(t + o), a1 = v128.load(t + o, 16);
+    const d0 = f32x4.sub(v128.load(u + o), a0), d1 = f32x4.sub(v128.load(u + o, 16), a1);
+    v128.store(y + o, f32x4.add(a0, f32x4.mul(d0, v0)));
+    v128.store(y + o, f32x4.add(a1, f32x4.mul(d1, v0)), 16);
+    v128.store(y1 + o, f32x4.add(a0, f32x4.mul(d0, v1)));
+    v128.store(y1 + o, f32x4.add(a1, f32x4.mul(d1, v1)), 16);
+    if (k > 2) {
+      v128.store(y2 + o, f32x4.add(a0, f32x4.mul(d0, v2)));
+      v128.store(y2 + o, f32x4.add(a1, f32x4.mul(d1, v2)), 16);
+    }
+    if (k > 3) {
+      v128.store(y3 + o, f32x4.add(a0, f32x4.mul(d0, v3)));
+      v128.store(y3 + o, f32x4.add(a1, f32x4.mul(d1, v3)), 16);
+    }
+    o += 32;
+  }
+  for (; i + 4 <= n; i += 4) {
+    const a = v128.load(t + o);
+    const d = f32x4.sub(v128.load(u + o), a);
+    v128.store(y + o, f32x4.add(a, f32x4.mul(d, v0)));
+    v128.store(y1 + o, f32x4.add(a, f32x4.mul(d, v1)));
+    if (k > 2) v128.store(y2 + o, f32x4.add(a, f32x4.mul(d, v2)));
+    if (k > 3) v128.store(y3 + o, f32x4.add(a, f32x4.mul(d, v3)));
+    o += 16;
+  }
+  for (; i < n; i++) {
+    const a = load<f32>(t + o);
+    const d = load<f32>(u + o) - a;
+    store<f32>(y + o, a + d * f0);
+    store<f32>(y1 + o, a + d * f1);
+    if (k > 2) store<f32>(y2 + o, a + d * f2);
+    if (k > 3) store<f32>(y3 + o, a + d * f3);
+    o += 4;
   }
 }
 

@@ -230,6 +230,8 @@ export const CASES: BenchCase[] = [
       x => tf.avgPool(x as tf.Tensor4D, 3, 1, 'same')),
   kernel('resizeBilinear 33→129 x256 (half-pixel)', undefined, () => [rand([1, 33, 33, 256], 1)],
       x => tf.image.resizeBilinear(x as tf.Tensor4D, [129, 129], false, true)),
+  kernel('resizeBilinear 65→513 x21 (half-pixel)', undefined, () => [rand([1, 65, 65, 21], 1)],
+      x => tf.image.resizeBilinear(x as tf.Tensor4D, [513, 513], false, true)),
   // VGG-16 fc6: a matrix-vector product over 411 MB of weights (memory-bound)
   kernel('matMul [1,25088]x[25088,4096]', 2 * 25088 * 4096,
       () => [rand([1, 25088], 1), rand([25088, 4096], 2)],
