@@ -217,6 +217,34 @@ test('AnchorGenerator, BoxCoder, boxIou = torchvision; clip / removeSmallBoxes',
   assert.equal(Array.from(removeSmallBoxes([0, 0, 5, 5, 0, 0, 0.5, 9, 1, 1, 3, 2], 1)), [0, 2]);
 });
 
+/** The float32 next to float32 v, towards +inf (dir 1) or 0 (dir −1), for v > 0. */
+function f32Step(v: number, dir: 1 | -1): number {
+  const b = new Float32Array([v]);
+  new Int32Array(b.buffer)[0] += dir;
+  return b[0];
+}
+
+test('removeSmallBoxes compares float32 sides with float32(minSize), as torch (RPN 1e-3, RoIHeads 1e-2)', () => {
+  // Expected keeps from torchvision 0.14 on the same float32 boxes:
+  //   s = np.float32(m); lo, hi = np.nextafter(s, 0), np.nextafter(s, 1)
+  //   rows = [[0,0,v,1] for v in (lo,s,hi)] + [[0,0,1,v] for v in (lo,s,hi)]
+  //        + [[1,2,f32(1)+s,3], [5,2,6,f32(2)+s], [100,0,f32(100)+s,1]]
+  //   torchvision.ops.remove_small_boxes(torch.tensor(rows, dtype=torch.float32), m)
+  // (the Python float is cast to float32: with m = 1e-2 or 0.7, float32(m) < m, so a side of
+  // exactly float32(m) is kept, where a float64 comparison would drop it).
+  const f = Math.fround;
+  const want: [number, number[]][] = [[1e-3, [1, 2, 4, 5, 6]], [1e-2, [1, 2, 4, 5, 8]], [0.7, [1, 2, 4, 5, 6, 7]]];
+  for (const [m, keep] of want) {
+    const s = f(m), lo = f32Step(s, -1), hi = f32Step(s, 1);
+    const rows = [[0, 0, lo, 1], [0, 0, s, 1], [0, 0, hi, 1], [0, 0, 1, lo], [0, 0, 1, s], [0, 0, 1, hi],
+      [1, 2, f(1 + s), 3], [5, 2, 6, f(2 + s)], [100, 0, f(100 + s), 1]];
+    const boxes = Float32Array.from(rows.flat());
+    assert.equal(Array.from(removeSmallBoxes(boxes, m)), keep, `min_size ${m}`);
+    assert.equal(Array.from(removeSmallBoxes(Array.from(boxes), m)), keep, `min_size ${m}, plain array`);
+  }
+  assert.throws(() => removeSmallBoxes([0, 0, 1], 1e-3), /removeSmallBoxes/);
+});
+
 test('timing (printed, not asserted): roiAlign 1000 RoIs 7×7 over 256 channels, nms over 5,000 boxes', async () => {
   const [h, w, c] = [50, 68, 256];
   const feats = randomArray(h * w * c, 5);

@@ -296,8 +296,9 @@ export class RoIHeads extends Module<RoIHeadsInput, BoxPredictions> {
       for (let i = 0; i < p; i++) for (let c = 1; c < nc; c++) if (scores[i * nc + c] > thr) cand.push(i * nc + c);
       const cb = new Float32Array(cand.length * 4), cs = new Float32Array(cand.length), cl = new Int32Array(cand.length);
       cand.forEach((q, j) => { cb.set(boxes.subarray(q * 4, q * 4 + 4), j * 4); cs[j] = scores[q]; cl[j] = q % nc; });
-      // remove_small_boxes(min_size=1e-2): torch compares float32 widths with 1e-2 as float32
-      const small = removeSmallBoxes(cb, f(1e-2));
+      // remove_small_boxes(min_size=1e-2): torch compares the float32 sides with float32(1e-2)
+      // (removeSmallBoxes casts minSize to float32 as torch's type promotion does)
+      const small = removeSmallBoxes(cb, 1e-2);
       const sb = new Float32Array(small.length * 4), ss = new Float32Array(small.length), sl = new Int32Array(small.length);
       small.forEach((q, j) => { sb.set(cb.subarray(q * 4, q * 4 + 4), j * 4); ss[j] = cs[q]; sl[j] = cl[q]; });
       const keep = batchedNmsTorchvision(sb, ss, sl, this.nmsThresh).subarray(0, this.detectionsPerImg);
