@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomArray } from './helpers';
 import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
-import { roiAlign, roiPool } from '../src/ops/index.js';
+import { roiAlign, roiAlignAsync, roiPool, roiPoolAsync } from '../src/ops/index.js';
 import { AnchorGenerator, BoxCoder, batchedNms, boxIou, clipBoxesToImage, nms, removeSmallBoxes } from '../src/detection/index.js';
 
 interface Case { name: string; op: string; params: Record<string, any>; tensors: Record<string, string> }
@@ -60,6 +60,50 @@ for (const backend of ['cpu', 'simd']) {
     assert.ok(n >= 14, `${n} roi cases`);
     assert.is(tf.memory().numTensors, before, 'no tensor leak');
     console.log(`  roi ${backend}: ${n} cases, max |err| ${worst.toExponential(2)}`);
+  });
+
+  test(`roiAlignAsync / roiPoolAsync = torchvision and = the sync ops bit for bit on ${backend}; rejections leave nothing`, async () => {
+    assert.ok(await tf.setBackend(backend));
+    const before = tf.memory().numTensors;
+    for (const c of cases.filter((c) => c.op === 'roi_align' || c.op === 'roi_pool')) {
+      const input = get(c.tensors.input);
+      const rois = get(c.tensors.rois);
+      const x = nchwToNhwc(input.data as Float32Array, input.shape);
+      const rt = tf.tensor2d(rois.data as Float32Array, rois.shape as [number, number]);
+      const opts = { outputSize: c.params.output_size as [number, number], spatialScale: c.params.spatial_scale,
+        samplingRatio: c.params.sampling_ratio, aligned: c.params.aligned };
+      const [sync, asyncOp] = c.op === 'roi_align' ? [roiAlign, roiAlignAsync] : [roiPool, roiPoolAsync];
+      const want = sync(x, rois.data, opts);
+      for (const boxes of [rois.data, rt]) {  // flat array, and a tensor (read with await data())
+        const got = await asyncOp(x, boxes, opts);
+        assert.equal(Array.from(got.dataSync()), Array.from(want.dataSync()), `${backend} ${c.name}: async = sync`);
+        const nchw = tf.tidy(() => nhwcToNchw(got).dataSync());
+        close(nchw, get(c.tensors.output).data, `${backend} ${c.name} async`);
+        got.dispose();
+      }
+      tf.dispose([x, rt, want]);
+    }
+    const x = tf.tensor4d(randomArray(2 * 6 * 7 * 3, 3), [2, 6, 7, 3]);
+    const bi = tf.tensor1d([1], 'int32');
+    const viaIdx = await roiAlignAsync(x, [1, 1, 3, 3], { outputSize: 2, boxIndices: bi });
+    const ref = roiAlign(x, [1, 1, 1, 3, 3], { outputSize: 2 });
+    assert.equal(Array.from(viaIdx.dataSync()), Array.from(ref.dataSync()), 'boxIndices tensor');
+    tf.dispose([viaIdx, ref, bi]);
+    const empty = await roiAlignAsync(x, new Float32Array(0), { outputSize: [7, 5] });
+    assert.equal(empty.shape, [0, 7, 5, 3]);
+    empty.dispose();
+    const badT = tf.zeros([2, 4]), r2 = tf.zeros([3, 3]);
+    for (const [p, re] of [
+      [roiAlignAsync(x, [0, 1, 1, 3, 3, 1, 4, 1, 2, 3], { outputSize: 2 }), /roiAlign: RoI 1 is inverted/],
+      [roiPoolAsync(x, badT, { outputSize: 2 }), /roiPool: boxes must be \[K, 5\]/],
+      [roiAlignAsync(r2, [0, 1, 1, 2, 2], { outputSize: 2 }), /expected a rank-4 NHWC input/],
+    ] as [Promise<unknown>, RegExp][]) {
+      let msg = '';
+      try { await p; } catch (e) { msg = (e as Error).message; }
+      assert.match(msg, re);
+    }
+    tf.dispose([x, badT, r2]);
+    assert.is(tf.memory().numTensors, before, 'no tensor left, also after the rejections');
   });
 }
 

@@ -18,6 +18,6 @@ export { maxPool2dTorch, type MaxPool2dTorchOptions } from './max_pool.js';
 export { avgPool2dTorch, type AvgPool2dTorchOptions } from './avg_pool.js';
 export { conv2dGroups, type Conv2dGroupsOptions } from './conv_groups.js';
 export { interpolate, type InterpolateOptions } from './interpolate.js';
-export { roiAlign, roiPool, roiAlignImpl, roiPoolImpl, type RoiOptions } from './roi.js';
+export { roiAlign, roiPool, roiAlignAsync, roiPoolAsync, roiAlignImpl, roiPoolImpl, type RoiOptions } from './roi.js';
 export { torchPoolOutSize, torchPoolGeometry, type TorchPoolGeometry, type TorchPoolArgs } from './util.js';
 export { adaptiveMaxPool2d, spatialPyramidPool, flattenPyramid, type SpatialPyramidPoolOptions } from './adaptive_max_pool.js';
