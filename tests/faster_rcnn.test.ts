@@ -261,6 +261,9 @@ for (const backend of ['simd', 'cpu']) {
       assert.equal(Array.from(got.boxes), Array.from(want.boxes), 'boxes (bit for bit)');
       console.log(`  ${backend}: forward ${msSync} ms, forwardAsync ${msAsync} ms, ${got.labels.length} detections, identical`);
       if (backend === 'simd') {
+        const [bare] = model!.forward([x]);  // PyTorch's model.forward(x), outside any tidy
+        assert.is(tf.memory().numTensors, before, 'forward() leaves no tensor');
+        assert.equal(Array.from(bare.scores), Array.from(want.scores), 'forward() = call()');
         // detectAsync (forwardAsync) = detect (call); the ImageU8 path too
         const img = get('image');
         const u8 = { width: img.shape[1], height: img.shape[0], channels: 3, data: Uint8Array.from(img.data) };

@@ -75,17 +75,18 @@ export class FasterRCNN extends Module<tf.Tensor | tf.Tensor[], Detection[]> {
    *   descending), labels [D] (class index, 1..numClasses−1)}, D <= boxDetectionsPerImg.
    * Synchronous: downloads the RPN and box-head outputs (and, off `simd`, the FPN maps for RoI
    * Align) with dataSync, which blocks on GPU backends (on webgl it stalls the page): there, or
-   * in any async code, use {@link forwardAsync}. Meant to run inside a tidy scope, as
-   * {@link Module.call} runs it (`model.call([x])`); called bare it leaves the intermediate
-   * tensors to the caller's scope.
+   * in any async code, use {@link forwardAsync}. The body runs in one `tf.tidy` (the result is
+   * typed arrays), so `model.forward([x])` leaves no tensor, like `model.call([x])`.
    * @throws for inputs that are not HWC RGB float32 tensors.
    */
   forward(images: tf.Tensor | tf.Tensor[]): Detection[] {
-    const { tensors, imageSizes, originalSizes } = this.transform.forward(images);
-    const feats = this.backbone.forward(tensors);
-    const proposals = this.rpn.proposalsSync(feats, [tensors.shape[1], tensors.shape[2]], imageSizes);
-    const dets = this.roi_heads.detect({ features: this.pooledMaps(feats), proposals: proposals.map((p) => p.boxes), imageShapes: imageSizes });
-    return this.transform.postprocess(dets, imageSizes, originalSizes);
+    return tf.tidy(() => {
+      const { tensors, imageSizes, originalSizes } = this.transform.forward(images);
+      const feats = this.backbone.forward(tensors);
+      const proposals = this.rpn.proposalsSync(feats, [tensors.shape[1], tensors.shape[2]], imageSizes);
+      const dets = this.roi_heads.detect({ features: this.pooledMaps(feats), proposals: proposals.map((p) => p.boxes), imageShapes: imageSizes });
+      return this.transform.postprocess(dets, imageSizes, originalSizes);
+    });
   }
 
   /**
