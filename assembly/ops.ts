@@ -160,6 +160,70 @@ export function adaptiveMaxPool2d(x: usize, y: usize, batch: i32, inH: i32, inW:
 }
 
 /**
+ * PyTorch `F.adaptive_max_pool2d(x, (outH, outW), return_indices=True)` on NHWC: the maximum of
+ * each bin (bins as adaptiveMaxPool2d) and its index h·inW + w in the (n, c) plane, as ATen's
+ * CPU kernel picks it: taps in row-major order, the running max replaced when
+ * `val > max || isnan(val)` — the first of equal values wins (its sign too: −0 vs +0), and
+ * any NaN takes over (so the last NaN of the bin). Values are exactly torch's, incl. the zero
+ * sign that the values-only kernel's f32x4.max may flip.
+ * Source: aten/src/ATen/native/cpu/AdaptiveMaxPoolKernel.cpp (cpu_adaptive_max_pool).
+ * SIMD over channels: running max and index per lane, chosen with bitselect (4-lane groups, then
+ * a scalar tail).
+ *   x [batch, inH, inW, C] -> y [batch, outH, outW, C] f32, idx [batch, outH, outW, C] i32.
+ */
+export function adaptiveMaxPool2dWithIndices(x: usize, y: usize, idx: usize, batch: i32, inH: i32, inW: i32, C: i32,
+    outH: i32, outW: i32): void {
+  const pixel = <usize>C << 2;
+  const rowBytes = <usize>inW * pixel;
+  let out = y, oi = idx;
+  for (let b = 0; b < batch; b++) {
+    const xb = x + <usize>b * <usize>inH * rowBytes;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = binStart(oh, inH, outH);
+      const h1 = binEnd(oh, inH, outH);
+      for (let ow = 0; ow < outW; ow++) {
+        const w0 = binStart(ow, inW, outW);
+        const w1 = binEnd(ow, inW, outW);
+        const first = h0 * inW + w0;
+        let c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const xc = xb + (<usize>c << 2);
+          let m = v128.load(xc + <usize>first * pixel);
+          let mi = i32x4.splat(first);
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0; iw < w1; iw++) {
+              const k = ih * inW + iw;
+              const v = v128.load(xc + <usize>k * pixel);
+              const take = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+              m = v128.bitselect(v, m, take);
+              mi = v128.bitselect(i32x4.splat(k), mi, take);
+            }
+          }
+          v128.store(out + (<usize>c << 2), m);
+          v128.store(oi + (<usize>c << 2), mi);
+        }
+        for (; c < C; c++) {
+          const xc = xb + (<usize>c << 2);
+          let m = load<f32>(xc + <usize>first * pixel);
+          let mi = first;
+          for (let ih = h0; ih < h1; ih++) {
+            for (let iw = w0; iw < w1; iw++) {
+              const k = ih * inW + iw;
+              const v = load<f32>(xc + <usize>k * pixel);
+              if (v > m || v != v) { m = v; mi = k; }
+            }
+          }
+          store<f32>(out + (<usize>c << 2), m);
+          store<i32>(oi + (<usize>c << 2), mi);
+        }
+        out += pixel;
+        oi += pixel;
+      }
+    }
+  }
+}
+
+/**
  * Gradient of adaptiveMaxPool2d: dx = 0, then for every output (b, oh, ow, c) the incoming
  * gradient dy is added at the input position of that bin's maximum: the first maximum in
  * row-major tap order (ATen's `val > max || isnan(val)`: the first of equal values wins, a NaN

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomArray } from './helpers';
 import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
-import { roiAlign, roiPool } from '../src/ops/index.js';
+import { roiAlign, roiAlignAsync, roiPool, roiPoolAsync } from '../src/ops/index.js';
 import { AnchorGenerator, BoxCoder, batchedNms, boxIou, clipBoxesToImage, nms, removeSmallBoxes } from '../src/detection/index.js';
 
 interface Case { name: string; op: string; params: Record<string, any>; tensors: Record<string, string> }
@@ -60,6 +60,50 @@ for (const backend of ['cpu', 'simd']) {
     assert.ok(n >= 14, `${n} roi cases`);
     assert.is(tf.memory().numTensors, before, 'no tensor leak');
     console.log(`  roi ${backend}: ${n} cases, max |err| ${worst.toExponential(2)}`);
+  });
+
+  test(`roiAlignAsync / roiPoolAsync = torchvision and = the sync ops bit for bit on ${backend}; rejections leave nothing`, async () => {
+    assert.ok(await tf.setBackend(backend));
+    const before = tf.memory().numTensors;
+    for (const c of cases.filter((c) => c.op === 'roi_align' || c.op === 'roi_pool')) {
+      const input = get(c.tensors.input);
+      const rois = get(c.tensors.rois);
+      const x = nchwToNhwc(input.data as Float32Array, input.shape);
+      const rt = tf.tensor2d(rois.data as Float32Array, rois.shape as [number, number]);
+      const opts = { outputSize: c.params.output_size as [number, number], spatialScale: c.params.spatial_scale,
+        samplingRatio: c.params.sampling_ratio, aligned: c.params.aligned };
+      const [sync, asyncOp] = c.op === 'roi_align' ? [roiAlign, roiAlignAsync] : [roiPool, roiPoolAsync];
+      const want = sync(x, rois.data, opts);
+      for (const boxes of [rois.data, rt]) {  // flat array, and a tensor (read with await data())
+        const got = await asyncOp(x, boxes, opts);
+        assert.equal(Array.from(got.dataSync()), Array.from(want.dataSync()), `${backend} ${c.name}: async = sync`);
+        const nchw = tf.tidy(() => nhwcToNchw(got).dataSync());
+        close(nchw, get(c.tensors.output).data, `${backend} ${c.name} async`);
+        got.dispose();
+      }
+      tf.dispose([x, rt, want]);
+    }
+    const x = tf.tensor4d(randomArray(2 * 6 * 7 * 3, 3), [2, 6, 7, 3]);
+    const bi = tf.tensor1d([1], 'int32');
+    const viaIdx = await roiAlignAsync(x, [1, 1, 3, 3], { outputSize: 2, boxIndices: bi });
+    const ref = roiAlign(x, [1, 1, 1, 3, 3], { outputSize: 2 });
+    assert.equal(Array.from(viaIdx.dataSync()), Array.from(ref.dataSync()), 'boxIndices tensor');
+    tf.dispose([viaIdx, ref, bi]);
+    const empty = await roiAlignAsync(x, new Float32Array(0), { outputSize: [7, 5] });
+    assert.equal(empty.shape, [0, 7, 5, 3]);
+    empty.dispose();
+    const badT = tf.zeros([2, 4]), r2 = tf.zeros([3, 3]);
+    for (const [p, re] of [
+      [roiAlignAsync(x, [0, 1, 1, 3, 3, 1, 4, 1, 2, 3], { outputSize: 2 }), /roiAlign: RoI 1 is inverted/],
+      [roiPoolAsync(x, badT, { outputSize: 2 }), /roiPool: boxes must be \[K, 5\]/],
+      [roiAlignAsync(r2, [0, 1, 1, 2, 2], { outputSize: 2 }), /expected a rank-4 NHWC input/],
+    ] as [Promise<unknown>, RegExp][]) {
+      let msg = '';
+      try { await p; } catch (e) { msg = (e as Error).message; }
+      assert.match(msg, re);
+    }
+    tf.dispose([x, badT, r2]);
+    assert.is(tf.memory().numTensors, before, 'no tensor left, also after the rejections');
   });
 }
 
@@ -215,6 +259,34 @@ test('AnchorGenerator, BoxCoder, boxIou = torchvision; clip / removeSmallBoxes',
   close(boxIou(get(iou.tensors.a).data, get(iou.tensors.b).data), get(iou.tensors.iou).data, 'box_iou');
   assert.equal(Array.from(clipBoxesToImage([-5, 3, 120, 90], [80, 100])), [0, 3, 100, 80]);
   assert.equal(Array.from(removeSmallBoxes([0, 0, 5, 5, 0, 0, 0.5, 9, 1, 1, 3, 2], 1)), [0, 2]);
+});
+
+/** The float32 next to float32 v, towards +inf (dir 1) or 0 (dir −1), for v > 0. */
+function f32Step(v: number, dir: 1 | -1): number {
+  const b = new Float32Array([v]);
+  new Int32Array(b.buffer)[0] += dir;
+  return b[0];
+}
+
+test('removeSmallBoxes compares float32 sides with float32(minSize), as torch (RPN 1e-3, RoIHeads 1e-2)', () => {
+  // Expected keeps from torchvision 0.14 on the same float32 boxes:
+  //   s = np.float32(m); lo, hi = np.nextafter(s, 0), np.nextafter(s, 1)
+  //   rows = [[0,0,v,1] for v in (lo,s,hi)] + [[0,0,1,v] for v in (lo,s,hi)]
+  //        + [[1,2,f32(1)+s,3], [5,2,6,f32(2)+s], [100,0,f32(100)+s,1]]
+  //   torchvision.ops.remove_small_boxes(torch.tensor(rows, dtype=torch.float32), m)
+  // (the Python float is cast to float32: with m = 1e-2 or 0.7, float32(m) < m, so a side of
+  // exactly float32(m) is kept, where a float64 comparison would drop it).
+  const f = Math.fround;
+  const want: [number, number[]][] = [[1e-3, [1, 2, 4, 5, 6]], [1e-2, [1, 2, 4, 5, 8]], [0.7, [1, 2, 4, 5, 6, 7]]];
+  for (const [m, keep] of want) {
+    const s = f(m), lo = f32Step(s, -1), hi = f32Step(s, 1);
+    const rows = [[0, 0, lo, 1], [0, 0, s, 1], [0, 0, hi, 1], [0, 0, 1, lo], [0, 0, 1, s], [0, 0, 1, hi],
+      [1, 2, f(1 + s), 3], [5, 2, 6, f(2 + s)], [100, 0, f(100 + s), 1]];
+    const boxes = Float32Array.from(rows.flat());
+    assert.equal(Array.from(removeSmallBoxes(boxes, m)), keep, `min_size ${m}`);
+    assert.equal(Array.from(removeSmallBoxes(Array.from(boxes), m)), keep, `min_size ${m}, plain array`);
+  }
+  assert.throws(() => removeSmallBoxes([0, 0, 1], 1e-3), /removeSmallBoxes/);
 });
 
 test('timing (printed, not asserted): roiAlign 1000 RoIs 7×7 over 256 channels, nms over 5,000 boxes', async () => {

@@ -13,7 +13,7 @@ import '../src/index';
 import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
 import { seededStateDict, type SeededEntry } from './torch_weights';
 import { BatchNorm2d } from '../src/nn/index.js';
-import { detect, fasterrcnn_resnet50_fpn, type DetectionModel, type FasterRCNN } from '../src/models/index.js';
+import { detect, detectAsync, fasterrcnn_resnet50_fpn, type DetectionModel, type FasterRCNN } from '../src/models/index.js';
 import { GeneralizedRCNNTransform, MultiScaleRoIAlign, mapLevels, type Detection } from '../src/detection/index.js';
 import { maxAbsDiff, maxAbs } from './helpers';
 
@@ -241,13 +241,82 @@ test('fasterrcnn_resnet50_fpn forward on simd = torchvision detections; no tenso
   assert.throws(() => model!.call([tf.zeros([8, 8, 3], 'int32') as tf.Tensor3D]), /must be float32 in \[0, 1\], got int32/);
 });
 
-test('detect(): empty, short or non-RGB images and bad thresholds are clear errors before the model runs', () => {
+for (const backend of ['simd', 'cpu']) {
+  test(`forwardAsync = forward, detection for detection, on ${backend}; no tensor left, also when it rejects`, async () => {
+    assert.ok(await tf.setBackend(backend));
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false; // no tfjs-node notice
+    const x = imageTensor();
+    try {
+      let t0 = Date.now();
+      const [want] = model!.call([x]); // also folds the BatchNorms on this backend (cached tensors)
+      const msSync = Date.now() - t0;
+      assert.is(want.labels.length, get('det_labels').data.length, 'the synchronous forward finds torchvision\'s detections');
+      const before = tf.memory().numTensors;
+      t0 = Date.now();
+      const [got] = await model!.forwardAsync([x]);
+      const msAsync = Date.now() - t0;
+      assert.is(tf.memory().numTensors, before, 'forwardAsync leaves no tensor');
+      assert.equal(Array.from(got.labels), Array.from(want.labels), 'labels');
+      assert.equal(Array.from(got.scores), Array.from(want.scores), 'scores (bit for bit)');
+      assert.equal(Array.from(got.boxes), Array.from(want.boxes), 'boxes (bit for bit)');
+      console.log(`  ${backend}: forward ${msSync} ms, forwardAsync ${msAsync} ms, ${got.labels.length} detections, identical`);
+      if (backend === 'simd') {
+        const [bare] = model!.forward([x]);  // PyTorch's model.forward(x), outside any tidy
+        assert.is(tf.memory().numTensors, before, 'forward() leaves no tensor');
+        assert.equal(Array.from(bare.scores), Array.from(want.scores), 'forward() = call()');
+        // detectAsync (forwardAsync) = detect (call); the ImageU8 path too
+        const img = get('image');
+        const u8 = { width: img.shape[1], height: img.shape[0], channels: 3, data: Uint8Array.from(img.data) };
+        assert.equal(await detectAsync(model!, u8 as never, { scoreThreshold: 0.2 }), detect(model!, u8 as never, { scoreThreshold: 0.2 }));
+        assert.equal(await detectAsync(model!, x), detect(model!, x));
+        assert.is(tf.memory().numTensors, before, 'detectAsync leaves no tensor');
+      }
+      if (backend !== 'simd') return; // the rejections below cost a backbone run each: ~35 s on cpu
+      // rejections: bad input (in the transform), a missing map after the RPN, a failing box head
+      const bad = tf.zeros([8, 8, 3], 'int32') as tf.Tensor3D;
+      await rejects(model!.forwardAsync([bad]), /must be float32 in \[0, 1\], got int32/);
+      bad.dispose();
+      const names = model!.roi_heads.box_roi_pool.featmapNames;
+      names.push('p7');
+      try {
+        await rejects(model!.forwardAsync([x]), /the backbone has no feature map 'p7'/);
+      } finally {
+        names.pop();
+      }
+      const head = model!.roi_heads.box_predictor;
+      head.forward = () => { throw new Error('box predictor failed'); };
+      try {
+        await rejects(model!.forwardAsync([x]), /box predictor failed/);
+      } finally {
+        delete (head as { forward?: unknown }).forward; // back to the prototype's
+      }
+      assert.is(tf.memory().numTensors, before, 'nothing left after the rejections');
+    } finally {
+      x.dispose();
+      await tf.setBackend('simd');
+    }
+  });
+}
+
+async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${re}`);
+}
+
+test('detect(), detectAsync(): empty, short or non-RGB images and bad thresholds are clear errors before the model runs', async () => {
   const never = { call: () => { throw new Error('the model must not run'); } } as unknown as DetectionModel;
   const img = (width: number, height: number, len: number, channels = 3) => ({ width, height, channels, data: new Uint8Array(len) });
   assert.throws(() => detect(never, img(0, 0, 0) as never), /detect: the image is empty or has a bad size \(width 0, height 0\)/);
   assert.throws(() => detect(never, img(40, 40, 16) as never), /detect: image data holds 16 bytes; a 40×40 RGB image needs 4800/);
   assert.throws(() => detect(never, img(4, 4, 16, 1) as never), /expected an RGB image \(3 channels\), got 1/);
   assert.throws(() => detect(never, img(4, 4, 48) as never, { scoreThreshold: 1.5 }), /scoreThreshold must be in \[0, 1\]/);
+  await rejects(detectAsync(never, img(40, 40, 16) as never), /detect: image data holds 16 bytes/);
+  await rejects(detectAsync(never, img(4, 4, 48) as never, { scoreThreshold: -1 }), /scoreThreshold must be in \[0, 1\]/);
   const empty = tf.zeros([0, 5, 3]) as tf.Tensor3D;
   assert.throws(() => detect(never, empty), /detect: the image is empty \(\[0, 5, 3\]\)/);
   empty.dispose();

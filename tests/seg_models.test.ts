@@ -95,6 +95,28 @@ test('strict load of the seeded weights; forward = PyTorch on simd and cpu (out,
       const msDl = performance.now() - t0;
       compare(dOut, d.output, 'deeplabv3_resnet50 out (simd)');
       dOut.dispose();
+      // forward / forwardDict / features / forwardHeads called directly (PyTorch's model.forward(x)),
+      // outside any tidy: only their outputs are left (the BN folding is cached by the call above).
+      let n = tf.memory().numTensors;
+      const direct = dl.forward(x);
+      assert.is(tf.memory().numTensors, n + 1, 'deeplabv3 forward() leaves only its output');
+      compare(direct, d.output, 'deeplabv3_resnet50 forward() (simd)');
+      direct.dispose();
+      const warm = tf.tidy(() => fcn!.forwardDict(x)); // fold fcn's BatchNorms (both heads)
+      tf.dispose([warm.out, warm.aux!]);
+      n = tf.memory().numTensors;
+      const dict = fcn.forwardDict(x);
+      assert.is(tf.memory().numTensors, n + 2, 'fcn forwardDict() leaves only out and aux');
+      compare(dict.out, f.output, 'fcn_resnet50 forwardDict().out (simd)');
+      tf.dispose([dict.out, dict.aux!]);
+      const fts = fcn.backbone.features(x, true);
+      assert.is(tf.memory().numTensors, n + 2, 'features(x, true) leaves only out and aux');
+      const heads = fcn.forwardHeads(fts, size);
+      assert.is(tf.memory().numTensors, n + 4, 'forwardHeads() leaves only out and aux');
+      const l4 = fcn.backbone.forward(x);
+      assert.is(tf.memory().numTensors, n + 5, 'backbone forward() leaves only layer4');
+      tf.dispose([fts.out, fts.aux!, heads.out, heads.aux!, l4]);
+      assert.is(tf.memory().numTensors, n);
       t0 = performance.now();
       tf.tidy(() => {
         const feats = fcn!.backbone.features(x, true);

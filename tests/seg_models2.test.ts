@@ -63,7 +63,10 @@ function registerDenseTests(fixture: string, make: () => AnyModule): void {
         const y = m.call(x) as tf.Tensor;
         assert.is(tf.memory().numTensors, n + 1, `${fixture} on ${backend}: only the output is left`);
         compare(y, f.output, `${fixture} (${backend})`);
-        tf.dispose([x, y]);
+        const yf = m.forward(x) as tf.Tensor; // directly, outside any tidy (PyTorch's model.forward(x))
+        assert.is(tf.memory().numTensors, n + 2, `${fixture} on ${backend}: forward() leaves only its output`);
+        compare(yf, f.output, `${fixture} forward() (${backend})`);
+        tf.dispose([x, y, yf]);
       }
     } finally {
       await tf.setBackend('simd');
@@ -157,6 +160,10 @@ test('PSPNet-ResNet-50: keys = the PyTorch module, strict load, forward = PyTorc
       const n = tf.memory().numTensors;
       const logits = m.call(x);
       assert.is(tf.memory().numTensors, n + 1, 'call leaves only its output');
+      const direct = m.forward(x); // PyTorch's model.forward(x), outside any tidy
+      assert.is(tf.memory().numTensors, n + 2, 'forward() leaves only its output');
+      compare(direct, fx.output, 'pspnet forward() (simd)');
+      direct.dispose();
       // segment() (and so the CLI job, where SEG_ZOO lists pspnet_resnet50/101) takes a PSPNet
       const want = tf.tidy(() => tf.argMax(logits, 3).dataSync());
       logits.dispose();

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomArray } from './helpers';
 import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
-import { adaptiveMaxPool2d, spatialPyramidPool } from '../src/ops/index.js';
+import { adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices, spatialPyramidPool } from '../src/ops/index.js';
 import { AdaptiveMaxPool2d, Linear, SpatialPyramidPooling } from '../src/nn/index.js';
 
 interface Case { name: string; op: string; params: Record<string, any>; tensors: Record<string, string> }
@@ -19,6 +19,19 @@ function get(name: string): { shape: number[]; data: Float32Array } {
   const t = fixture.tensors.get(name);
   if (t == null || t.dtype !== 'F32') throw new Error(`spp.safetensors: tensor ${name} missing or not F32`);
   return { shape: t.shape, data: t.data as Float32Array };
+}
+
+/** An int64 tensor of the fixture (torch's indices) as numbers. */
+function getI64(name: string): { shape: number[]; data: number[] } {
+  const t = fixture.tensors.get(name);
+  if (t == null || t.dtype !== 'I64') throw new Error(`spp.safetensors: tensor ${name} missing or not I64`);
+  return { shape: t.shape, data: Array.from(t.data as ArrayLike<bigint>, (v) => Number(v)) };
+}
+
+/** Bit-level equality as Object.is (NaN = NaN, −0 ≠ +0). */
+function same(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
+  assert.is(got.length, want.length, `${label}: length`);
+  for (let i = 0; i < want.length; i++) if (!Object.is(got[i], want[i])) assert.unreachable(`${label}[${i}]: got ${Object.is(got[i], -0) ? '-0' : got[i]} want ${Object.is(want[i], -0) ? '-0' : want[i]}`);
 }
 
 function exact(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
@@ -57,7 +70,7 @@ for (const backend of ['simd', 'cpu']) {
     assert.ok(await tf.setBackend(backend));
     const before = tf.memory().numTensors;
     let n = 0;
-    for (const c of cases) {
+    for (const c of cases.filter((c) => c.op === 'adaptive_max_pool2d' || c.op === 'spp')) {
       const { y, dx } = runCase(c);
       exact(y, get(c.tensors.output).data, `${backend} ${c.name} output`);
       const wantDx = get(c.tensors.grad_input).data;
@@ -71,6 +84,93 @@ for (const backend of ['simd', 'cpu']) {
     assert.is(tf.memory().numTensors, before, 'no tensor leak');
   });
 }
+
+for (const backend of ['simd', 'cpu']) {
+  test(`adaptiveMaxPool2d returnIndices = PyTorch return_indices=True on ${backend} (indices and values exact: ties, NaN, ±0, −inf; value gradients)`, async () => {
+    assert.ok(await tf.setBackend(backend));
+    const before = tf.memory().numTensors;
+    const withIdx = cases.filter((c) => c.tensors.indices != null);
+    assert.is(withIdx.length, 16);
+    for (const c of withIdx) {
+      const x = get(c.tensors.input);
+      const size = c.params.output_size as [number, number];
+      const xt = nchwToNhwc(x.data, x.shape);
+      const [y, idx] = adaptiveMaxPool2d(xt, size, { returnIndices: true });
+      assert.is(y.dtype, 'float32');
+      assert.is(idx.dtype, 'int32');
+      assert.equal(idx.shape, [x.shape[0], size[0], size[1], x.shape[1]], `${c.name}: NHWC [N, outH, outW, C]`);
+      const [yn, idn] = tf.tidy(() => [nhwcToNchw(y).dataSync(), nhwcToNchw(idx).dataSync()]);
+      exact(idn, getI64(c.tensors.indices).data, `${backend} ${c.name} indices`);
+      same(yn, get(c.tensors.output).data, `${backend} ${c.name} values`);
+      if (c.tensors.grad_input) {
+        // the values' gradient goes to the returned index (accumulated over overlapping bins), as ATen
+        const gy = get(c.tensors.grad_output);
+        const dx = tf.tidy(() => {
+          const gyT = nchwToNhwc(gy.data, gy.shape);
+          const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(adaptiveMaxPool2dWithIndices(t, size)[0], gyT)))(xt);
+          return nhwcToNchw(g).dataSync();
+        });
+        if (backend === 'simd') exact(dx, get(c.tensors.grad_input).data, `${backend} ${c.name} grad`);
+        else close(dx, get(c.tensors.grad_input).data, `${backend} ${c.name} grad`);
+      }
+      tf.dispose([xt, y, idx]);
+    }
+    assert.is(tf.memory().numTensors, before, 'no tensor leak');
+  });
+}
+
+test('adaptiveMaxPool2d returnIndices: simd native = cpu composite on random quantized shapes; hand-computed; nn module', async () => {
+  for (const [nb, h, w, c, oh, ow] of [[2, 7, 9, 3, 3, 4], [1, 5, 5, 6, 3, 3], [2, 4, 3, 9, 9, 7], [1, 13, 11, 37, 4, 5], [3, 1, 1, 2, 2, 3]]) {
+    // quantized to 1/2: many ties in every bin
+    const xs = randomArray(nb * h * w * c, h * 31 + c).map((v) => Math.round(v * 2) / 2);
+    const res: Record<string, [Float32Array, Int32Array]> = {};
+    for (const backend of ['simd', 'cpu']) {
+      await tf.setBackend(backend);
+      res[backend] = tf.tidy(() => {
+        const [y, idx] = adaptiveMaxPool2dWithIndices(tf.tensor4d(xs, [nb, h, w, c]), [oh, ow]);
+        return [y.dataSync() as Float32Array, idx.dataSync() as Int32Array];
+      });
+    }
+    same(res.simd[0], res.cpu[0], `values ${nb}x${h}x${w}x${c}->${oh}x${ow}`);
+    exact(res.simd[1], res.cpu[1], `indices ${nb}x${h}x${w}x${c}->${oh}x${ow}`);
+    // and the index points at the value, in its own (n, c) plane
+    for (let i = 0; i < res.cpu[1].length; i++) {
+      const ch = i % c, b = Math.floor(i / (oh * ow * c));
+      assert.is(xs[(b * h * w + res.cpu[1][i]) * c + ch], res.cpu[0][i]);
+    }
+  }
+  for (const backend of ['simd', 'cpu']) {
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    // 1×3 row, 2 bins [0, 2) and [1, 3): the tie 5, 5 gives the first (index 1) to both
+    const x = tf.tensor4d([1, 5, 5], [1, 1, 3, 1]);
+    const [y, idx] = adaptiveMaxPool2d(x, [1, 2], { returnIndices: true });
+    assert.equal(Array.from(y.dataSync()), [5, 5]);
+    assert.equal(Array.from(idx.dataSync()), [1, 1]);
+    // same size: new tensors, indices 0..H·W−1
+    const [y2, i2] = adaptiveMaxPool2dWithIndices(x, [1, 3]);
+    assert.ok(y2 !== x);
+    assert.equal(Array.from(i2.dataSync()), [0, 1, 2]);
+    const m = new AdaptiveMaxPool2d([1, 2], { returnIndices: true });
+    const [my, mi] = m.forward(x);
+    assert.equal(Array.from(mi.dataSync()), [1, 1]);
+    assert.equal(Array.from(my.dataSync()), [5, 5]);
+    const [cy, ci] = m.call(x);  // in a tidy: both outputs survive
+    assert.equal(Array.from(ci.dataSync()), [1, 1]);
+    assert.is(m.extraRepr(), 'output_size=(1, 2)');
+    const x4 = tf.zeros([1, 4, 4, 1]);
+    const plain = new AdaptiveMaxPool2d(2).forward(x4);
+    assert.equal(plain.shape, [1, 2, 2, 1], 'returnIndices defaults to false: one tensor');
+    tf.dispose([x, y, idx, y2, i2, my, mi, cy, ci, plain, x4]);
+    assert.is(tf.memory().numTensors, before, `${backend}: no tensor leak`);
+    assert.throws(() => new AdaptiveMaxPool2d(2, { returnIndices: 1 as unknown as boolean }), /returnIndices must be a boolean/);
+    const x3 = tf.zeros([4, 4, 3]);
+    assert.throws(() => adaptiveMaxPool2dWithIndices(x3, 2), /adaptiveMaxPool2d: expected a rank-4 NHWC input/);
+    const x1 = tf.zeros([1, 4, 4, 1]);
+    assert.throws(() => adaptiveMaxPool2d(x1, [0, 2], { returnIndices: true }), /output sizes must be integers >= 1/);
+    tf.dispose([x3, x1]);
+  }
+});
 
 test('adaptiveMaxPool2d: simd native = cpu composite on random shapes (C = 1, 5, 8, 37), values and grads', async () => {
   for (const [h, w, c, oh, ow] of [[7, 5, 1, 3, 2], [6, 9, 5, 4, 4], [5, 5, 8, 9, 2], [11, 13, 37, 3, 5], [4, 4, 37, 2, 2]]) {

@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fasterrcnn_resnet50_fpn, type FasterRCNN, type FasterRCNNOptions } from '../models/faster_rcnn';
-import { COCO_CATEGORY_NAMES, detect, drawBoxesPng, type DetectedObject } from '../models/detect';
+import { COCO_CATEGORY_NAMES, detectAsync, drawBoxesPng, type DetectedObject } from '../models/detect';
 import { decodeImage } from '../io/image';
 import { useBackend } from './backends';
 import { checkWritable, readWeightsFile } from './files';
@@ -60,7 +60,7 @@ export async function detectImageFile(image: string, o: DetectJobOptions): Promi
     }
     const [h, w] = model.transform.resizedSize([img.height, img.width]);
     const t0 = performance.now();
-    const dets = detect(model, img, { scoreThreshold: thr, names: COCO_CATEGORY_NAMES });
+    const dets = await detectAsync(model, img, { scoreThreshold: thr, names: COCO_CATEGORY_NAMES });
     const ms = performance.now() - t0;
     console.log(`${image} (${o.model} on ${backend}, ${img.width}x${img.height} resized to ${w}x${h}, ${ms.toFixed(0)} ms): ${dets.length} detections`);
     for (const d of dets) {

@@ -285,15 +285,22 @@ export function clipBoxesToImage(boxes: ArrayLike<number>, imageSize: [number, n
 }
 
 /**
- * Indices (ascending) of the boxes [N, 4] whose width and height are both >= minSize pixels.
- * Mirrors `torchvision.ops.remove_small_boxes`.
+ * Indices (ascending) of the boxes [N, 4] (x1, y1, x2, y2) pixels whose width and height are
+ * both >= minSize pixels. Mirrors `torchvision.ops.remove_small_boxes` (ops/boxes.py:
+ * `keep = (ws >= min_size) & (hs >= min_size)`) on float32 boxes: the sides are float32
+ * differences, and the Python float `min_size` is cast to float32 before comparing (PyTorch's
+ * type promotion: a float32 tensor vs a Python scalar computes in float32). So with minSize 1e-2
+ * a side of exactly float32(0.01) = 0.0099999998 is kept, as in torch (a float64 comparison
+ * would drop it); for 1e-3, float32(1e-3) is above 1e-3 and both rules agree.
+ * @throws when boxes does not hold N·4 values.
  */
 export function removeSmallBoxes(boxes: ArrayLike<number>, minSize: number): Int32Array {
   const n = boxCount(boxes, 'removeSmallBoxes');
   const keep: number[] = [];
+  const m = f(minSize);
   for (let i = 0; i < n; i++) {
     const ws = f(boxes[i * 4 + 2] - boxes[i * 4]), hs = f(boxes[i * 4 + 3] - boxes[i * 4 + 1]);
-    if (ws >= minSize && hs >= minSize) keep.push(i);
+    if (ws >= m && hs >= m) keep.push(i);
   }
   return Int32Array.from(keep);
 }

@@ -19,7 +19,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Flatten, Linear, Module, withSeed } from '../nn/index.js';
-import { roiAlign } from '../ops/roi.js';
+import { roiAlign, roiAlignAsync } from '../ops/roi.js';
 import { BoxCoder, clipBoxesToImage, removeSmallBoxes } from './boxes.js';
 import { batchedNmsTorchvision } from './rpn.js';
 
@@ -63,6 +63,16 @@ export function mapLevels(boxes: ArrayLike<number>, kMin: number, kMax: number, 
     out[i] = (Number.isNaN(lvl) ? kMin : Math.min(Math.max(lvl, kMin), kMax)) - kMin;
   }
   return out;
+}
+
+/** {@link MultiScaleRoIAlign}'s pooling plan: RoI count, channels, per-level groups, scales, RoI order. */
+interface RoiPlan {
+  k: number;
+  c: number;
+  groups: { level: number; rois: Float32Array; imgIdx: Int32Array }[];
+  scales: number[];
+  /** Row of each RoI in the level-grouped result; null: one group already in RoI order. */
+  inv: Int32Array | null;
 }
 
 /** Input of {@link MultiScaleRoIAlign.forward}. */
@@ -114,8 +124,11 @@ export class MultiScaleRoIAlign extends Module<MultiScaleRoIAlignInput, tf.Tenso
     return { scales, kMin: Math.trunc(-Math.log2(scales[0])), kMax: Math.trunc(-Math.log2(scales[scales.length - 1])) };
   }
 
-  /** @throws when the number of maps differs from featmapNames, or boxes / imageShapes differ in count from the batch. */
-  forward({ features, boxes, imageShapes }: MultiScaleRoIAlignInput): tf.Tensor4D {
+  /**
+   * Validation and the level assignment: all RoIs [K, 4] with their image index, and per level
+   * with RoIs the boxes and image indices to pool there; `order` lists the RoIs level by level.
+   */
+  private plan({ features, boxes, imageShapes }: MultiScaleRoIAlignInput): RoiPlan {
     if (features.length !== this.featmapNames.length) {
       throw new Error(`MultiScaleRoIAlign: ${features.length} feature maps for ${this.featmapNames.length} names (${this.featmapNames.join(', ')})`);
     }
@@ -129,30 +142,73 @@ export class MultiScaleRoIAlign extends Module<MultiScaleRoIAlignInput, tf.Tenso
       if (b.length % 4 !== 0) throw new Error(`MultiScaleRoIAlign: a box list has length ${b.length}, not a multiple of 4`);
       k += b.length / 4;
     }
-    const [ph, pw] = this.outputSize;
-    if (k === 0) return tf.zeros([0, ph, pw, c]);
     const all = new Float32Array(k * 4), img = new Int32Array(k);
     let o = 0;
     boxes.forEach((b, i) => { all.set(b, o * 4); img.fill(i, o, o + b.length / 4); o += b.length / 4; });
-    const opts = { outputSize: this.outputSize, samplingRatio: this.samplingRatio, aligned: false };
-    if (features.length === 1) return roiAlign(features[0], all, { ...opts, spatialScale: scales[0], boxIndices: img });
+    if (k === 0 || features.length === 1) return { k, c, groups: k === 0 ? [] : [{ level: 0, rois: all, imgIdx: img }], scales, inv: null };
     const levels = mapLevels(all, kMin, kMax, this.canonicalScale, this.canonicalLevel);
-    const parts: tf.Tensor4D[] = [];
+    const groups: RoiPlan['groups'] = [];
     const order: number[] = [];
-    features.forEach((x, l) => {
+    features.forEach((_, l) => {
       const idx: number[] = [];
       for (let i = 0; i < k; i++) if (levels[i] === l) idx.push(i);
       if (idx.length === 0) return;
-      const rois = new Float32Array(idx.length * 4), bi = new Int32Array(idx.length);
-      idx.forEach((i, j) => { rois.set(all.subarray(i * 4, i * 4 + 4), j * 4); bi[j] = img[i]; });
-      parts.push(roiAlign(x, rois, { ...opts, spatialScale: scales[l], boxIndices: bi }));
+      const rois = new Float32Array(idx.length * 4), imgIdx = new Int32Array(idx.length);
+      idx.forEach((i, j) => { rois.set(all.subarray(i * 4, i * 4 + 4), j * 4); imgIdx[j] = img[i]; });
+      groups.push({ level: l, rois, imgIdx });
       order.push(...idx);
     });
-    // rows are grouped by level: put them back in RoI order
+    // rows are grouped by level: inv puts them back in RoI order
     const inv = new Int32Array(k);
     order.forEach((i, j) => { inv[i] = j; });
-    const cat = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
-    return tf.gather(cat, tf.tensor1d(inv, 'int32'), 0) as tf.Tensor4D;
+    return { k, c, groups, scales, inv };
+  }
+
+  /** roiAlign options of one level group. */
+  private roiOptions(plan: RoiPlan, g: RoiPlan['groups'][number]) {
+    return { outputSize: this.outputSize, samplingRatio: this.samplingRatio, aligned: false, spatialScale: plan.scales[g.level], boxIndices: g.imgIdx };
+  }
+
+  /** Level groups (in level order) back to one [K, PH, PW, C] tensor in RoI order (new tensor). */
+  private assemble(parts: tf.Tensor4D[], inv: Int32Array): tf.Tensor4D {
+    return tf.tidy(() => {
+      const cat = parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+      return tf.gather(cat, tf.tensor1d(inv, 'int32'), 0) as tf.Tensor4D;
+    });
+  }
+
+  /** @throws when the number of maps differs from featmapNames, or boxes / imageShapes differ in count from the batch. */
+  forward(input: MultiScaleRoIAlignInput): tf.Tensor4D {
+    const plan = this.plan(input);
+    const [ph, pw] = this.outputSize;
+    if (plan.k === 0) return tf.zeros([0, ph, pw, plan.c]);
+    const parts = plan.groups.map((g) => roiAlign(input.features[g.level], g.rois, this.roiOptions(plan, g)));
+    if (plan.inv == null) return parts[0];
+    try {
+      return this.assemble(parts, plan.inv);
+    } finally {
+      tf.dispose(parts);
+    }
+  }
+
+  /**
+   * {@link forward} without blocking downloads ({@link roiAlignAsync}: off `simd` the maps are read
+   * with `await data()`, not dataSync), for GPU backends and async pipelines. Same result; the
+   * caller owns it; nothing else is left, also when it rejects.
+   * @throws (rejects) as {@link forward}.
+   */
+  async forwardAsync(input: MultiScaleRoIAlignInput): Promise<tf.Tensor4D> {
+    const plan = this.plan(input);
+    const [ph, pw] = this.outputSize;
+    if (plan.k === 0) return tf.zeros([0, ph, pw, plan.c]);
+    const parts: tf.Tensor4D[] = [];
+    try {
+      for (const g of plan.groups) parts.push(await roiAlignAsync(input.features[g.level], g.rois, this.roiOptions(plan, g)));
+      if (plan.inv == null) return parts.pop()!;
+      return this.assemble(parts, plan.inv);
+    } finally {
+      tf.dispose(parts);
+    }
   }
 
   override extraRepr(): string {
@@ -296,8 +352,9 @@ export class RoIHeads extends Module<RoIHeadsInput, BoxPredictions> {
       for (let i = 0; i < p; i++) for (let c = 1; c < nc; c++) if (scores[i * nc + c] > thr) cand.push(i * nc + c);
       const cb = new Float32Array(cand.length * 4), cs = new Float32Array(cand.length), cl = new Int32Array(cand.length);
       cand.forEach((q, j) => { cb.set(boxes.subarray(q * 4, q * 4 + 4), j * 4); cs[j] = scores[q]; cl[j] = q % nc; });
-      // remove_small_boxes(min_size=1e-2): torch compares float32 widths with 1e-2 as float32
-      const small = removeSmallBoxes(cb, f(1e-2));
+      // remove_small_boxes(min_size=1e-2): torch compares the float32 sides with float32(1e-2)
+      // (removeSmallBoxes casts minSize to float32 as torch's type promotion does)
+      const small = removeSmallBoxes(cb, 1e-2);
       const sb = new Float32Array(small.length * 4), ss = new Float32Array(small.length), sl = new Int32Array(small.length);
       small.forEach((q, j) => { sb.set(cb.subarray(q * 4, q * 4 + 4), j * 4); ss[j] = cs[q]; sl[j] = cl[q]; });
       const keep = batchedNmsTorchvision(sb, ss, sl, this.nmsThresh).subarray(0, this.detectionsPerImg);
@@ -319,6 +376,28 @@ export class RoIHeads extends Module<RoIHeadsInput, BoxPredictions> {
       return this.postprocessDetections(classLogits.dataSync(), boxRegression.dataSync(), input.proposals, input.imageShapes);
     } finally {
       tf.dispose([classLogits, boxRegression]);
+    }
+  }
+
+  /**
+   * {@link detect} without blocking downloads: the RoIs are pooled by
+   * {@link MultiScaleRoIAlign.forwardAsync} and the head outputs read with `await data()`, so on
+   * webgl the page is not stalled. Same detections; every tensor it makes is disposed, also when
+   * it rejects. Inputs are not disposed.
+   */
+  async detectAsync(input: RoIHeadsInput): Promise<Detection[]> {
+    const pooled = await this.box_roi_pool.forwardAsync({ features: input.features, boxes: input.proposals, imageShapes: input.imageShapes });
+    let out: BoxPredictions;
+    try {
+      out = tf.tidy(() => this.box_predictor.forward(this.box_head.forward(pooled)));
+    } finally {
+      pooled.dispose();
+    }
+    try {
+      const [logits, codes] = await Promise.all([out.classLogits.data(), out.boxRegression.data()]);
+      return this.postprocessDetections(logits, codes, input.proposals, input.imageShapes);
+    } finally {
+      tf.dispose([out.classLogits, out.boxRegression]);
     }
   }
 }

@@ -259,10 +259,13 @@ export class RegionProposalNetwork extends Module<tf.Tensor4D[], RpnHeadOutput> 
     const selCodes = new Float32Array(m * 4), selAnchors = new Float32Array(m * 4);
     sel.forEach((i, j) => { selCodes.set(codes.subarray(i * 4, i * 4 + 4), j * 4); selAnchors.set(anchors.subarray(i * 4, i * 4 + 4), j * 4); });
     const boxes = clipBoxesToImage(this.boxCoder.decode(selCodes, selAnchors), imageSize);
+    // torch compares float32 tensors with the Python floats min_size and score_thresh cast to
+    // float32 (type promotion): removeSmallBoxes casts minSize, the score threshold is cast here.
     const keep: number[] = [];
+    const thr = f(this.scoreThresh);
     for (const i of removeSmallBoxes(boxes, this.minSize)) {
       const s = f(1 / f(1 + f(Math.exp(-logits[sel[i]]))));
-      if (s >= this.scoreThresh) keep.push(i);
+      if (s >= thr) keep.push(i);
     }
     const kb = new Float32Array(keep.length * 4), ks = new Float32Array(keep.length), kl = new Int32Array(keep.length);
     keep.forEach((i, j) => {

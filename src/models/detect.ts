@@ -1,6 +1,7 @@
 /**
- * Running a detection model on an image and showing the result: {@link detect} (Faster R-CNN
- * detections above a score, with names), the COCO category names torchvision's detection models
+ * Running a detection model on an image and showing the result: {@link detect} /
+ * {@link detectAsync} (Faster R-CNN detections above a score, with names; the async one does not
+ * block on GPU reads), the COCO category names torchvision's detection models
  * use ({@link COCO_CATEGORY_NAMES}, torchvision/models/_meta.py `_COCO_CATEGORIES`), and
  * {@link drawBoxesPng} (rectangles and labels in a built-in 5×7 bitmap font, as PNG bytes).
  */
@@ -43,8 +44,51 @@ export interface DetectOptions {
 /** A model whose forward takes HWC [0, 1] images and returns detections per image (e.g. FasterRCNN). */
 export type DetectionModel = Module<tf.Tensor | tf.Tensor[], Detection[]>;
 
+/** A {@link DetectionModel} with a non-blocking forward (e.g. FasterRCNN's `forwardAsync`). */
+export type AsyncDetectionModel = DetectionModel & { forwardAsync(images: tf.Tensor | tf.Tensor[]): Promise<Detection[]> };
+
+/** Validated options of detect / detectAsync. */
+function detectOptions(opts: DetectOptions): { thr: number; names: readonly string[] } {
+  const thr = opts.scoreThreshold ?? 0.5;
+  if (!(thr >= 0 && thr <= 1)) throw new Error(`detect: scoreThreshold must be in [0, 1], got ${thr}`);
+  return { thr, names: opts.names ?? COCO_CATEGORY_NAMES };
+}
+
+/** The image as an HWC float32 tensor in [0, 1]: `image` itself when it is one, else a new tensor. */
+function imageTensor(image: ImageU8 | tf.Tensor3D): tf.Tensor3D {
+  if (image instanceof tf.Tensor) {
+    if (image.rank !== 3 || image.shape[2] !== 3) throw new Error(`detect: expected an HWC tensor [H, W, 3], got [${image.shape.join(', ')}]`);
+    if (image.shape[0] < 1 || image.shape[1] < 1) throw new Error(`detect: the image is empty ([${image.shape.join(', ')}])`);
+    return image;
+  }
+  if (image?.channels !== 3) throw new Error(`detect: expected an RGB image (3 channels), got ${image?.channels}`);
+  const { width, height } = image;
+  if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) {
+    throw new Error(`detect: the image is empty or has a bad size (width ${width}, height ${height})`);
+  }
+  if (image.data?.length !== width * height * 3) {
+    throw new Error(`detect: image data holds ${image.data?.length} bytes; a ${width}×${height} RGB image needs ${width * height * 3}`);
+  }
+  const f = new Float32Array(image.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = image.data[i] / 255;
+  return tf.tensor3d(f, [image.height, image.width, 3]);
+}
+
+/** Detections with score >= thr as named objects, highest score first. */
+function detectedObjects(d: Detection, thr: number, names: readonly string[]): DetectedObject[] {
+  const out: DetectedObject[] = [];
+  for (let i = 0; i < d.scores.length; i++) {
+    if (!(d.scores[i] >= thr)) continue;
+    const b = d.boxes.subarray(i * 4, i * 4 + 4);
+    out.push({ box: [b[0], b[1], b[2], b[3]], label: d.labels[i], name: names[d.labels[i]] ?? `class ${d.labels[i]}`, score: d.scores[i] });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
 /**
- * Detects objects in one image with a Faster R-CNN-style model (put it in eval mode first).
+ * Detects objects in one image with a Faster R-CNN-style model (put it in eval mode first),
+ * synchronously (`model.call`): on `simd` and `cpu`; on webgl, or in a page, use
+ * {@link detectAsync}, since the synchronous path reads the GPU with blocking dataSync calls.
  * - `image` as ImageU8 (RGB, HWC uint8): converted to float32 pixel / 255 (the model's own
  *   transform normalizes and resizes, as torchvision's detection models expect [0, 1] input).
  * - `image` as tf.Tensor3D [H, W, 3] float32 in [0, 1]: used as it is (not disposed).
@@ -54,40 +98,35 @@ export type DetectionModel = Module<tf.Tensor | tf.Tensor[], Detection[]>;
  *   outside [0, 1].
  */
 export function detect(model: DetectionModel, image: ImageU8 | tf.Tensor3D, opts: DetectOptions = {}): DetectedObject[] {
-  const thr = opts.scoreThreshold ?? 0.5;
-  if (!(thr >= 0 && thr <= 1)) throw new Error(`detect: scoreThreshold must be in [0, 1], got ${thr}`);
-  const names = opts.names ?? COCO_CATEGORY_NAMES;
-  let x: tf.Tensor3D;
-  if (image instanceof tf.Tensor) {
-    if (image.rank !== 3 || image.shape[2] !== 3) throw new Error(`detect: expected an HWC tensor [H, W, 3], got [${image.shape.join(', ')}]`);
-    if (image.shape[0] < 1 || image.shape[1] < 1) throw new Error(`detect: the image is empty ([${image.shape.join(', ')}])`);
-    x = image;
-  } else {
-    if (image?.channels !== 3) throw new Error(`detect: expected an RGB image (3 channels), got ${image?.channels}`);
-    const { width, height } = image;
-    if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) {
-      throw new Error(`detect: the image is empty or has a bad size (width ${width}, height ${height})`);
-    }
-    if (image.data?.length !== width * height * 3) {
-      throw new Error(`detect: image data holds ${image.data?.length} bytes; a ${width}×${height} RGB image needs ${width * height * 3}`);
-    }
-    const f = new Float32Array(image.data.length);
-    for (let i = 0; i < f.length; i++) f[i] = image.data[i] / 255;
-    x = tf.tensor3d(f, [image.height, image.width, 3]);
-  }
+  const { thr, names } = detectOptions(opts);
+  const x = imageTensor(image);
   let d: Detection;
   try {
     [d] = model.call([x]);
   } finally {
     if (x !== image) x.dispose();
   }
-  const out: DetectedObject[] = [];
-  for (let i = 0; i < d.scores.length; i++) {
-    if (!(d.scores[i] >= thr)) continue;
-    const b = d.boxes.subarray(i * 4, i * 4 + 4);
-    out.push({ box: [b[0], b[1], b[2], b[3]], label: d.labels[i], name: names[d.labels[i]] ?? `class ${d.labels[i]}`, score: d.scores[i] });
+  return detectedObjects(d, thr, names);
+}
+
+/**
+ * {@link detect} without blocking the thread: runs `model.forwardAsync` (FasterRCNN's: every GPU
+ * read is an `await data()`), or `model.call` for a model that has none. Same inputs, same
+ * result. The one to use in browsers and on webgl, and what `simdnet detect` runs.
+ * @throws (rejects) as {@link detect}; the input checks run before the model.
+ */
+export async function detectAsync(model: DetectionModel | AsyncDetectionModel, image: ImageU8 | tf.Tensor3D,
+    opts: DetectOptions = {}): Promise<DetectedObject[]> {
+  const { thr, names } = detectOptions(opts);
+  const x = imageTensor(image);
+  let d: Detection;
+  try {
+    const m = model as Partial<AsyncDetectionModel>;
+    [d] = typeof m.forwardAsync === 'function' ? await m.forwardAsync([x]) : model.call([x]);
+  } finally {
+    if (x !== image) x.dispose();
   }
-  return out.sort((a, b) => b.score - a.score);
+  return detectedObjects(d, thr, names);
 }
 
 // 5×7 bitmap font: 7 rows per glyph, bit 4 = leftmost column. Letters are drawn upper-case.

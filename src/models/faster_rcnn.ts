@@ -73,21 +73,58 @@ export class FasterRCNN extends Module<tf.Tensor | tf.Tensor[], Detection[]> {
    *   torchvision: CHW), or one NHWC batch [N, H, W, 3]. Not disposed.
    * @returns per image {boxes [D, 4] (x1, y1, x2, y2) input-image pixels, scores [D] (softmax,
    *   descending), labels [D] (class index, 1..numClasses−1)}, D <= boxDetectionsPerImg.
-   * Downloads the RPN and box-head outputs with dataSync (blocking on GPU backends).
+   * Synchronous: downloads the RPN and box-head outputs (and, off `simd`, the FPN maps for RoI
+   * Align) with dataSync, which blocks on GPU backends (on webgl it stalls the page): there, or
+   * in any async code, use {@link forwardAsync}. The body runs in one `tf.tidy` (the result is
+   * typed arrays), so `model.forward([x])` leaves no tensor, like `model.call([x])`.
    * @throws for inputs that are not HWC RGB float32 tensors.
    */
   forward(images: tf.Tensor | tf.Tensor[]): Detection[] {
-    const { tensors, imageSizes, originalSizes } = this.transform.forward(images);
-    const feats = this.backbone.forward(tensors);
+    return tf.tidy(() => {
+      const { tensors, imageSizes, originalSizes } = this.transform.forward(images);
+      const feats = this.backbone.forward(tensors);
+      const proposals = this.rpn.proposalsSync(feats, [tensors.shape[1], tensors.shape[2]], imageSizes);
+      const dets = this.roi_heads.detect({ features: this.pooledMaps(feats), proposals: proposals.map((p) => p.boxes), imageShapes: imageSizes });
+      return this.transform.postprocess(dets, imageSizes, originalSizes);
+    });
+  }
+
+  /**
+   * {@link forward} without blocking reads: the same detections, but the RPN and box-head
+   * outputs (and, off `simd`, the FPN maps RoI Align samples) are downloaded with
+   * `await tensor.data()` instead of dataSync ({@link RegionProposalNetwork.proposals},
+   * {@link RoIHeads.detectAsync}), so a webgl page stays responsive. Use this on GPU backends and
+   * in browsers; {@link forward} / `call` where a synchronous result is needed (simd, cpu).
+   * Every tensor it makes is disposed, also when it rejects; `images` are not disposed.
+   * @param images as {@link forward}.
+   * @throws (rejects) as {@link forward}.
+   */
+  async forwardAsync(images: tf.Tensor | tf.Tensor[]): Promise<Detection[]> {
+    const { tensors, imageSizes, originalSizes } = tf.tidy(() => this.transform.forward(images));
+    const batchSize: [number, number] = [tensors.shape[1], tensors.shape[2]];
+    let feats: tf.Tensor4D[];
+    try {
+      feats = tf.tidy(() => this.backbone.forward(tensors));
+    } finally {
+      tensors.dispose();
+    }
+    try {
+      const proposals = await this.rpn.proposals(feats, batchSize, imageSizes);
+      const dets = await this.roi_heads.detectAsync({ features: this.pooledMaps(feats), proposals: proposals.map((p) => p.boxes), imageShapes: imageSizes });
+      return this.transform.postprocess(dets, imageSizes, originalSizes);
+    } finally {
+      tf.dispose(feats);
+    }
+  }
+
+  /** The FPN maps the RoI pooler reads (its featmapNames, in order) among the backbone's outputs. */
+  private pooledMaps(feats: tf.Tensor4D[]): tf.Tensor4D[] {
     const names = this.backbone.names();
-    const proposals = this.rpn.proposalsSync(feats, [tensors.shape[1], tensors.shape[2]], imageSizes);
-    const pooled = this.roi_heads.box_roi_pool.featmapNames.map((n) => {
+    return this.roi_heads.box_roi_pool.featmapNames.map((n) => {
       const i = names.indexOf(n);
       if (i < 0) throw new Error(`FasterRCNN: the backbone has no feature map '${n}' (has ${names.join(', ')})`);
       return feats[i];
     });
-    const dets = this.roi_heads.detect({ features: pooled, proposals: proposals.map((p) => p.boxes), imageShapes: imageSizes });
-    return this.transform.postprocess(dets, imageSizes, originalSizes);
   }
 
   /**

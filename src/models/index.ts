@@ -30,8 +30,8 @@ export {
 } from './imagenet.js';
 export { FasterRCNN, fasterrcnn_resnet50_fpn, type FasterRCNNOptions } from './faster_rcnn.js';
 export {
-  detect, drawBoxesPng, drawText, textWidth, COCO_CATEGORY_NAMES,
-  type DetectedObject, type DetectOptions, type DetectionModel, type DrawBoxesOptions,
+  detect, detectAsync, drawBoxesPng, drawText, textWidth, COCO_CATEGORY_NAMES,
+  type DetectedObject, type DetectOptions, type DetectionModel, type AsyncDetectionModel, type DrawBoxesOptions,
 } from './detect.js';
 export {
   UNet, unet, DoubleConv, Down, Up, OutConv, type UNetOptions,

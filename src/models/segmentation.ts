@@ -50,8 +50,19 @@ export class ResNetBackbone extends Module<tf.Tensor, tf.Tensor> {
     this.layer4 = resnet.layer4;
   }
 
-  /** NHWC [N, H, W, 3] → `{out: layer4 [N, h, w, 2048], aux?: layer3 [N, h, w, 1024]}` (aux when `withAux`). */
+  /**
+   * NHWC [N, H, W, 3] → `{out: layer4 [N, h, w, 2048], aux?: layer3 [N, h, w, 1024]}` (aux when
+   * `withAux`). Runs in its own `tf.tidy`: only the returned maps are left (the caller owns them).
+   */
   features(x: tf.Tensor, withAux = false): { out: tf.Tensor; aux?: tf.Tensor } {
+    return tf.tidy(() => this.extract(x, withAux));
+  }
+
+  /**
+   * {@link features} without a tidy scope of its own, for callers already inside one (the
+   * segmentation models' forward): every intermediate belongs to the caller's scope.
+   */
+  extract(x: tf.Tensor, withAux = false): { out: tf.Tensor; aux?: tf.Tensor } {
     let y = convBnAct(this.conv1, this.bn1, this.relu, x);
     y = this.maxpool.forward(y);
     y = this.layer1.forward(y);
@@ -61,9 +72,9 @@ export class ResNetBackbone extends Module<tf.Tensor, tf.Tensor> {
     return withAux ? { out, aux } : { out };
   }
 
-  /** NHWC [N, H, W, 3] → layer4's features [N, h, w, 2048]. */
+  /** NHWC [N, H, W, 3] → layer4's features [N, h, w, 2048] (in a tidy: only the result is left). */
   forward(x: tf.Tensor): tf.Tensor {
-    return this.features(x).out;
+    return tf.tidy(() => this.extract(x, false).out);
   }
 }
 
@@ -197,12 +208,12 @@ export interface SegmentationOptions {
 }
 
 /** What {@link SegmentationModel.forwardDict} returns: torchvision's result dict, NHWC. */
-export interface SegmentationOutputs {
+export type SegmentationOutputs = {
   /** [N, H, W, numClasses] logits at the input size. */
   out: tf.Tensor4D;
   /** The aux head's logits at the input size (only with auxLoss). */
   aux?: tf.Tensor4D;
-}
+};
 
 /**
  * torchvision `_SimpleSegmentationModel(backbone, classifier, aux_classifier)` (base of FCN and
@@ -228,6 +239,12 @@ export class SegmentationModel extends Module<tf.Tensor, tf.Tensor> {
    * heads).
    */
   forwardHeads(feats: { out: tf.Tensor; aux?: tf.Tensor }, size: [number, number]): SegmentationOutputs {
+    if (this.aux_classifier && !feats.aux) throw new Error('SegmentationModel: the aux head needs layer3 features (feats.aux)');
+    return tf.tidy(() => this.heads(feats, size));
+  }
+
+  /** The body of {@link forwardHeads}, without a tidy scope (callers are inside one). */
+  private heads(feats: { out: tf.Tensor; aux?: tf.Tensor }, size: [number, number]): SegmentationOutputs {
     const up = (t: tf.Tensor) => interpolate(t, { size, mode: 'bilinear', alignCorners: false }) as tf.Tensor4D;
     const res: SegmentationOutputs = { out: up(this.classifier.forward(feats.out)) };
     if (this.aux_classifier) {
@@ -239,20 +256,26 @@ export class SegmentationModel extends Module<tf.Tensor, tf.Tensor> {
 
   /**
    * NHWC [N, H, W, 3] → `{out, aux?}` logits NHWC [N, H, W, numClasses] (torchvision's result
-   * dict; aux only when built with auxLoss). @throws for a non-rank-4 or non-3-channel input.
+   * dict; aux only when built with auxLoss). Runs in one `tf.tidy`: only out (and aux) are left.
+   * @throws for a non-rank-4 or non-3-channel input.
    */
   forwardDict(x: tf.Tensor): SegmentationOutputs {
     if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`segmentation: expected NHWC [N, H, W, 3], got [${x.shape.join(', ')}]`);
-    const feats = this.backbone.features(x, this.aux_classifier != null);
-    return this.forwardHeads(feats, [x.shape[1]!, x.shape[2]!]);
+    return tf.tidy(() => this.heads(this.backbone.extract(x, this.aux_classifier != null), [x.shape[1]!, x.shape[2]!]));
   }
 
-  /** NHWC [N, H, W, 3] → logits NHWC [N, H, W, numClasses] (`result['out']`; aux is not computed). */
+  /**
+   * NHWC [N, H, W, 3] → logits NHWC [N, H, W, numClasses] (`result['out']`; aux is not computed).
+   * The body runs in one `tf.tidy`, so calling `forward` directly (as PyTorch's `model.forward(x)`)
+   * leaves only the logits, like {@link Module.call}. @throws for a non-rank-4 or non-3-channel input.
+   */
   forward(x: tf.Tensor): tf.Tensor {
     if (x.rank !== 4 || x.shape[3] !== 3) throw new Error(`segmentation: expected NHWC [N, H, W, 3], got [${x.shape.join(', ')}]`);
-    const feats = this.backbone.features(x, false);
-    const y = this.classifier.forward(feats.out);
-    return interpolate(y, { size: [x.shape[1]!, x.shape[2]!], mode: 'bilinear', alignCorners: false });
+    return tf.tidy(() => {
+      const feats = this.backbone.extract(x, false);
+      const y = this.classifier.forward(feats.out);
+      return interpolate(y, { size: [x.shape[1]!, x.shape[2]!], mode: 'bilinear', alignCorners: false });
+    });
   }
 
   override dispose(): void {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from './module.js';
 import { expect4D } from './utils.js';
 import { adaptiveAvgPool2d, type AdaptiveSize } from '../ops/index.js';
-import { adaptiveMaxPool2d, spatialPyramidPool, sppLevels } from '../ops/adaptive_max_pool.js';
+import { adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices, spatialPyramidPool, sppLevels } from '../ops/adaptive_max_pool.js';
 
 /**
  * `AdaptiveAvgPool2d(outputSize)`: NHWC [N, H, W, C] -> [N, outH, outW, C]. `outputSize` is a
@@ -38,28 +38,46 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
-/**
- * `AdaptiveMaxPool2d(outputSize)` (torch.nn.AdaptiveMaxPool2d, values only: `return_indices` is
- * not offered): NHWC [N, H, W, C] -> [N, outH, outW, C], computed by src/ops
- * `adaptiveMaxPool2d` (PyTorch's bins for any sizes). `outputSize` is a number (square) or
- * [h, w], where null keeps that input dimension. No parameters.
- * @throws for a bad outputSize (constructor), a non-rank-4 input (forward).
- */
-export class AdaptiveMaxPool2d extends Module {
-  readonly outputSize: AdaptiveSize;
+/** Options of {@link AdaptiveMaxPool2d} (torch's constructor keyword). */
+export interface AdaptiveMaxPool2dModuleOptions<R extends boolean = boolean> {
+  /**
+   * PyTorch's `return_indices`: forward returns [values, indices], indices [N, outH, outW, C]
+   * int32 = h·W + w of each maximum in its (n, c) plane (src/ops `adaptiveMaxPool2dWithIndices`;
+   * torch: int64 NCHW, the same numbers). Default false.
+   */
+  returnIndices?: R;
+}
 
-  constructor(outputSize: AdaptiveSize) {
+/**
+ * `AdaptiveMaxPool2d(outputSize, { returnIndices })` (torch.nn.AdaptiveMaxPool2d(output_size,
+ * return_indices=False)): NHWC [N, H, W, C] -> [N, outH, outW, C], computed by src/ops
+ * `adaptiveMaxPool2d` (PyTorch's bins for any sizes); with `returnIndices: true` forward returns
+ * [values, indices] (indices int32 [N, outH, outW, C], h·W + w in each (n, c) plane, the first
+ * maximum on ties, NaN as torch). `outputSize` is a number (square) or [h, w], where null keeps
+ * that input dimension. No parameters.
+ * @throws for a bad outputSize or returnIndices (constructor), a non-rank-4 input (forward).
+ */
+export class AdaptiveMaxPool2d<R extends boolean = false> extends Module<tf.Tensor, R extends true ? [tf.Tensor4D, tf.Tensor4D] : tf.Tensor> {
+  readonly outputSize: AdaptiveSize;
+  readonly returnIndices: R;
+
+  constructor(outputSize: AdaptiveSize, opts: AdaptiveMaxPool2dModuleOptions<R> = {}) {
     super();
     const s = typeof outputSize === 'number' ? [outputSize] : outputSize;
     if (!Array.isArray(s) || (Array.isArray(outputSize) && outputSize.length !== 2) ||
         !s.every((v) => v === null || (Number.isInteger(v) && (v as number) >= 1))) {
       throw new Error(`AdaptiveMaxPool2d: outputSize must be an integer >= 1 or [h, w] (null keeps the input size), got ${JSON.stringify(outputSize)}`);
     }
+    const ri = opts?.returnIndices ?? false;
+    if (typeof ri !== 'boolean') throw new Error(`AdaptiveMaxPool2d: returnIndices must be a boolean, got ${JSON.stringify(ri)}`);
     this.outputSize = Array.isArray(outputSize) ? [outputSize[0], outputSize[1]] : outputSize;
+    this.returnIndices = ri as R;
   }
 
-  forward(x: tf.Tensor): tf.Tensor {
-    return adaptiveMaxPool2d(expect4D(x, 'AdaptiveMaxPool2d'), this.outputSize);
+  forward(x: tf.Tensor): R extends true ? [tf.Tensor4D, tf.Tensor4D] : tf.Tensor {
+    const x4 = expect4D(x, 'AdaptiveMaxPool2d');
+    return (this.returnIndices ? adaptiveMaxPool2dWithIndices(x4, this.outputSize) : adaptiveMaxPool2d(x4, this.outputSize)) as
+      R extends true ? [tf.Tensor4D, tf.Tensor4D] : tf.Tensor;
   }
 
   override extraRepr(): string {

@@ -52,4 +52,4 @@ export {
   defaultBias,
   leakyReluGain,
 } from './init.js';
-export { AdaptiveMaxPool2d, SpatialPyramidPooling } from './adaptive.js';
+export { AdaptiveMaxPool2d, SpatialPyramidPooling, type AdaptiveMaxPool2dModuleOptions } from './adaptive.js';

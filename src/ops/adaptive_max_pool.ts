@@ -10,6 +10,9 @@
  * - `simd` (active backend, float32): one native pass, assembly/ops.ts `adaptiveMaxPool2d`
  *   (f32x4 lanes over channels); the custom gradient is the native `adaptiveMaxPool2dGrad`
  *   (dy scatter-added at the first maximum of each bin in row-major order, as ATen).
+ * - indices (`returnIndices`, PyTorch's `return_indices=True`, {@link adaptiveMaxPool2dWithIndices}):
+ *   on `simd` the native `adaptiveMaxPool2dWithIndices` (values and h·W + w per output, ATen's
+ *   first-maximum / NaN rule), elsewhere a composite (separable arg-max; values gathered).
  * - elsewhere: out dividing in = `tf.maxPool` with kernel = stride = in/out; otherwise max is
  *   separable, so one `tf.slice` + `tf.max` per output row, concatenated, then the same per
  *   output column (outH + outW small ops). Values are exact (a max of stored floats);
@@ -58,38 +61,173 @@ function adaptiveMaxComposite(x: tf.Tensor4D, oh: number, ow: number): tf.Tensor
   return tf.tidy(() => maxAlong(maxAlong(x, 1, oh), 2, ow));
 }
 
+/** Options of {@link adaptiveMaxPool2d}. */
+export interface AdaptiveMaxPool2dOptions {
+  /**
+   * PyTorch's `return_indices`: also return, per output, the index h·W + w of its maximum in the
+   * input's (n, c) plane (see {@link adaptiveMaxPool2dWithIndices}). Default false.
+   */
+  returnIndices?: boolean;
+}
+
+/** Input checks shared by the values and indices paths; returns the NHWC input and [outH, outW]. */
+function checkInput(op: string, x: tf.Tensor, outputSize: AdaptiveSize): { x4: tf.Tensor4D; oh: number; ow: number } {
+  const x4 = expectNHWC(x, op);
+  const [, h, w] = x4.shape;
+  if (h < 1 || w < 1) throw new Error(`${op}: input [${x4.shape.join(', ')}] has an empty spatial dimension`);
+  const [oh, ow] = normalizeSize(op, outputSize, h, w);
+  return { x4, oh, ow };
+}
+
+/** The native gradient of the simd path (dy to the first maximum of each bin, accumulated). */
+function nativeGrad(backend: NonNullable<ReturnType<typeof activeSimd>>, xi: tf.Tensor, dy: tf.Tensor, oh: number, ow: number): tf.Tensor {
+  const [n, h, w, c] = xi.shape as [number, number, number, number];
+  if (activeSimd(dy) !== backend) {  // backend switched since the forward pass: the composite's gradient
+    return tf.grad((t: tf.Tensor) => adaptiveMaxComposite(t as tf.Tensor4D, oh, ow))(xi, dy);
+  }
+  const dx = backend.makeOutput([n, h, w, c], 'float32');
+  wasmFn(backend, 'adaptiveMaxPool2dGrad')(backend.ptr(xi), backend.ptr(dy), backend.ptr(dx), n, h, w, c, oh, ow);
+  return fromNative(dx, backend);
+}
+
 /**
- * PyTorch `F.adaptive_max_pool2d(x, outputSize)` (values; `return_indices` is not offered) for an
- * NHWC input [N, H, W, C] -> [N, outH, outW, C] float32. `outputSize`: a number or [h, w] (null
- * keeps that input dimension). An output equal to the input size returns `x` itself.
- * Differentiable on every backend (see the module doc for tie handling).
+ * PyTorch `F.adaptive_max_pool2d(x, outputSize)` for an NHWC input [N, H, W, C] ->
+ * [N, outH, outW, C] float32. `outputSize`: a number or [h, w] (null keeps that input
+ * dimension). An output equal to the input size returns `x` itself. With
+ * `{ returnIndices: true }` (PyTorch's `return_indices=True`) returns [values, indices] as
+ * {@link adaptiveMaxPool2dWithIndices}. Differentiable on every backend (see the module doc for
+ * tie handling).
  * @throws for a non-rank-4 input, an empty spatial input, or output sizes that are not
  *   integers >= 1.
  */
-export function adaptiveMaxPool2d(x: tf.Tensor, outputSize: AdaptiveSize): tf.Tensor4D {
-  const x4 = expectNHWC(x, 'adaptiveMaxPool2d');
+export function adaptiveMaxPool2d(x: tf.Tensor, outputSize: AdaptiveSize): tf.Tensor4D;
+export function adaptiveMaxPool2d(x: tf.Tensor, outputSize: AdaptiveSize, options: { returnIndices: true }): [tf.Tensor4D, tf.Tensor4D];
+export function adaptiveMaxPool2d(x: tf.Tensor, outputSize: AdaptiveSize, options?: AdaptiveMaxPool2dOptions): tf.Tensor4D | [tf.Tensor4D, tf.Tensor4D];
+export function adaptiveMaxPool2d(x: tf.Tensor, outputSize: AdaptiveSize, options: AdaptiveMaxPool2dOptions = {}): tf.Tensor4D | [tf.Tensor4D, tf.Tensor4D] {
+  if (options?.returnIndices) return adaptiveMaxPool2dWithIndices(x, outputSize);
+  const { x4, oh, ow } = checkInput('adaptiveMaxPool2d', x, outputSize);
   const [n, h, w, c] = x4.shape;
-  if (h < 1 || w < 1) throw new Error(`adaptiveMaxPool2d: input [${x4.shape.join(', ')}] has an empty spatial dimension`);
-  const [oh, ow] = normalizeSize('adaptiveMaxPool2d', outputSize, h, w);
   if (oh === h && ow === w) return x4;
   const backend = activeSimd(x4);
   if (backend == null || n * c === 0) return adaptiveMaxComposite(x4, oh, ow);
   const f = tf.customGrad(((xi: tf.Tensor) => {
     const out = backend.makeOutput([n, oh, ow, c], 'float32');
     wasmFn(backend, 'adaptiveMaxPool2d')(backend.ptr(xi), backend.ptr(out), n, h, w, c, oh, ow);
-    const value = fromNative(out, backend);
-    const gradFunc = (dy: tf.Tensor) => {
-      const b = activeSimd(dy);
-      if (b !== backend) {  // backend switched since the forward pass: the composite's gradient
-        return tf.grad((t: tf.Tensor) => adaptiveMaxComposite(t as tf.Tensor4D, oh, ow))(xi, dy);
-      }
-      const dx = backend.makeOutput([n, h, w, c], 'float32');
-      wasmFn(backend, 'adaptiveMaxPool2dGrad')(backend.ptr(xi), backend.ptr(dy), backend.ptr(dx), n, h, w, c, oh, ow);
-      return fromNative(dx, backend);
-    };
-    return { value, gradFunc };
+    return { value: fromNative(out, backend), gradFunc: (dy: tf.Tensor) => nativeGrad(backend, xi, dy, oh, ow) };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x4) as tf.Tensor4D;
+}
+
+/**
+ * Per output column (axis 2) or row (axis 1) bin of the index composite: over the bin's taps, the
+ * max of the non-NaN values, the smallest flat index holding it (the first maximum in row-major
+ * order) and the largest flat index holding a NaN (−1 if none).
+ */
+function binArgMax(m: tf.Tensor4D, first: tf.Tensor4D, lastNaN: tf.Tensor4D, axis: 1 | 2, out: number, big: number) {
+  const n = m.shape[axis];
+  const ms: tf.Tensor[] = [], fs: tf.Tensor[] = [], ls: tf.Tensor[] = [];
+  for (let i = 0; i < out; i++) {
+    const [s, e] = adaptiveBin(i, n, out);
+    const begin = [0, 0, 0, 0], size = [-1, -1, -1, -1];
+    begin[axis] = s;
+    size[axis] = e - s;
+    const mv = tf.slice(m, begin, size), fv = tf.slice(first, begin, size), lv = tf.slice(lastNaN, begin, size);
+    const mx = tf.max(mv, axis, true);
+    ms.push(mx);
+    fs.push(tf.min(tf.where(tf.equal(mv, mx), fv, tf.fill(fv.shape, big, 'int32')), axis, true));
+    ls.push(tf.max(lv, axis, true));
+  }
+  return { m: tf.concat(ms, axis) as tf.Tensor4D, first: tf.concat(fs, axis) as tf.Tensor4D, lastNaN: tf.concat(ls, axis) as tf.Tensor4D };
+}
+
+/**
+ * Indices composite (any backend): max is separable, and so is its first position in row-major
+ * order, so one pass over the output columns (per input row: bin max, its first column, the last
+ * NaN column) and one over the output rows (the first row reaching the bin max; the last NaN)
+ * gives ATen's index. NaN: ATen's `val > max || isnan(val)` makes the last NaN of a bin win;
+ * NaNs are masked to −inf for the max and tracked apart. Values are gathered from x at the
+ * indices (exact, NaN included; the gradient of the gather sends dy to that index, accumulating
+ * over overlapping bins, as ATen).
+ */
+function adaptiveMaxIndicesComposite(x: tf.Tensor4D, oh: number, ow: number): [tf.Tensor4D, tf.Tensor4D] {
+  const [n, h, w, c] = x.shape;
+  const indices = tf.tidy(() => {
+    const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    const nan = tf.isNaN(xf);
+    const clean = tf.where(nan, tf.fill(x.shape, -Infinity), xf) as tf.Tensor4D;
+    // flat index h·W + w of every input position, and −1 / that index for the NaN track
+    const flat = tf.tensor4d(Int32Array.from({ length: h * w }, (_, i) => i), [1, h, w, 1], 'int32');
+    const flatB = tf.broadcastTo(flat, x.shape) as tf.Tensor4D;
+    const nanIdx = tf.where(nan, flatB, tf.fill(x.shape, -1, 'int32')) as tf.Tensor4D;
+    const cols = binArgMax(clean, flatB, nanIdx, 2, ow, h * w);
+    const rows = binArgMax(cols.m, cols.first, cols.lastNaN, 1, oh, h * w);
+    return tf.where(tf.greaterEqual(rows.lastNaN, 0), rows.lastNaN, rows.first) as tf.Tensor4D;
+  });
+  if (n * c === 0) return [tf.zeros([n, oh, ow, c], x.dtype) as tf.Tensor4D, indices];
+  // NHWC flat position of (b, idx = h·W + w, ch): (b·H·W + idx)·C + ch
+  const pos = tf.tidy(() => {
+    const offsets = new Int32Array(n * c);
+    for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) offsets[b * c + ch] = b * h * w * c + ch;
+    return tf.reshape(tf.add(tf.mul(indices, tf.scalar(c, 'int32')), tf.tensor4d(offsets, [n, 1, 1, c], 'int32')), [-1]) as tf.Tensor1D;
+  });
+  try {
+    // A custom gradient keeps the index computation (isNaN, equal, where, min: no float
+    // gradients) off the gradient path: values depend on x only through the gather, whose
+    // gradient scatter-adds dy at the positions (saved with the tape node while one records).
+    const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([pos]);
+      const value = tf.reshape(tf.gather(tf.reshape(xi, [-1]), pos), [n, oh, ow, c]);
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.reshape(tf.unsortedSegmentSum(tf.reshape(dy, [-1]), saved[0] as tf.Tensor1D, n * h * w * c), [n, h, w, c]);
+      return { value, gradFunc };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return [f(x) as tf.Tensor4D, indices];
+  } catch (e) {
+    indices.dispose();
+    throw e;
+  } finally {
+    pos.dispose();
+  }
+}
+
+/**
+ * PyTorch `F.adaptive_max_pool2d(x, outputSize, return_indices=True)` (=
+ * `F.adaptive_max_pool2d_with_indices`) on NHWC: x [N, H, W, C] -> [values [N, outH, outW, C]
+ * (x's dtype), indices [N, outH, outW, C] int32]. indices[n, i, j, c] = h·W + w, the position of
+ * the bin's maximum in the flattened H·W plane of (n, c) — what torch returns (int64, NCHW
+ * [N, C, outH, outW]) for the same plane. Bins as {@link adaptiveMaxPool2d}; the FIRST maximum in
+ * row-major order on ties; NaN as ATen (`val > max || isnan(val)`: a NaN wins over every number,
+ * the last NaN of a bin gives the index, the value is NaN); a bin of only −inf gives its first
+ * position. The values are exactly torch's (also the sign of a zero). Always new tensors (also
+ * when the output size equals the input's). Values are differentiable (dy goes to the index,
+ * accumulated over overlapping bins, as ATen); indices are not.
+ * - `simd` (float32): one native pass, assembly/ops.ts `adaptiveMaxPool2dWithIndices`.
+ * - elsewhere: a composite of tfjs ops (separable arg-max over columns, then rows; values
+ *   gathered at the indices), O(outH + outW) small ops.
+ * @throws for a non-rank-4 input, an empty spatial input, or output sizes that are not
+ *   integers >= 1.
+ */
+export function adaptiveMaxPool2dWithIndices(x: tf.Tensor, outputSize: AdaptiveSize): [tf.Tensor4D, tf.Tensor4D] {
+  const { x4, oh, ow } = checkInput('adaptiveMaxPool2d', x, outputSize);
+  const [n, h, w, c] = x4.shape;
+  const backend = activeSimd(x4);
+  if (backend == null || n * c === 0) return adaptiveMaxIndicesComposite(x4, oh, ow);
+  // The indices buffer is allocated before the custom-gradient op runs (its forward may create
+  // only its output: tfjs's leak check under IS_TEST counts data ids) and wrapped afterwards.
+  const idx = backend.makeOutput([n, oh, ow, c], 'int32');
+  let values: tf.Tensor4D;
+  try {
+    const f = tf.customGrad(((xi: tf.Tensor) => {
+      const out = backend.makeOutput([n, oh, ow, c], 'float32');
+      wasmFn(backend, 'adaptiveMaxPool2dWithIndices')(backend.ptr(xi), backend.ptr(out), backend.ptr(idx), n, h, w, c, oh, ow);
+      return { value: fromNative(out, backend), gradFunc: (dy: tf.Tensor) => nativeGrad(backend, xi, dy, oh, ow) };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    values = f(x4) as tf.Tensor4D;
+  } catch (e) {
+    backend.disposeData(idx.dataId);
+    throw e;
+  }
+  return [values, fromNative(idx, backend) as tf.Tensor4D];
 }
 
 /** Options of `spatialPyramidPool`. */

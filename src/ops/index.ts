@@ -10,7 +10,7 @@
  * | avgPool2dTorch      | F.avg_pool2d (ceil_mode, count_include_pad, divisor_override) | pool_impl avgPoolImpl | pad + avgPool + divisor map |
  * | conv2dGroups        | F.conv2d(groups=g)                       | Conv2D per group (same code) | split / conv2d / concat      |
  * | interpolate         | F.interpolate bilinear / nearest (size, scale_factor, align_corners) | ResizeBilinear kernel; gathers | same (tfjs kernels) |
- * | adaptiveMaxPool2d   | F.adaptive_max_pool2d (values)           | assembly/ops.ts kernel + native grad | maxPool / slice+max per bin row, column |
+ * | adaptiveMaxPool2d   | F.adaptive_max_pool2d (values; returnIndices: + indices h·W+w, int32) | assembly/ops.ts kernels + native grad | maxPool / slice+max per bin row, column; indices: separable arg-max + gather |
  * | spatialPyramidPool  | SPP-net layer: cat(adaptive_max_pool2d(x, l).view(N, -1)) | adaptiveMaxPool2d per level | same |
  */
 export { adaptiveAvgPool2d, adaptiveBin, type AdaptiveSize } from './adaptive_avg_pool.js';
@@ -18,6 +18,8 @@ export { maxPool2dTorch, type MaxPool2dTorchOptions } from './max_pool.js';
 export { avgPool2dTorch, type AvgPool2dTorchOptions } from './avg_pool.js';
 export { conv2dGroups, type Conv2dGroupsOptions } from './conv_groups.js';
 export { interpolate, type InterpolateOptions } from './interpolate.js';
-export { roiAlign, roiPool, roiAlignImpl, roiPoolImpl, type RoiOptions } from './roi.js';
+export { roiAlign, roiPool, roiAlignAsync, roiPoolAsync, roiAlignImpl, roiPoolImpl, type RoiOptions } from './roi.js';
 export { torchPoolOutSize, torchPoolGeometry, type TorchPoolGeometry, type TorchPoolArgs } from './util.js';
-export { adaptiveMaxPool2d, spatialPyramidPool, flattenPyramid, type SpatialPyramidPoolOptions } from './adaptive_max_pool.js';
+export {
+  adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices, spatialPyramidPool, flattenPyramid, type AdaptiveMaxPool2dOptions, type SpatialPyramidPoolOptions,
+} from './adaptive_max_pool.js';

@@ -7,7 +7,8 @@
  *   (float32 emulated with Math.fround). tfjs's `cropAndResize` cannot express torchvision's
  *   adaptive sampling grid (a per-RoI number of samples per bin, averaged), its "sample outside
  *   [−1, H] → 0" rule or roi_pool's rounded integer bins, so the reference composite is a JS loop
- *   (it downloads the features from GPU backends: fine for tests and CPU, slow on webgl).
+ *   (it downloads the features from GPU backends: fine for tests and CPU, slow on webgl;
+ *   `roiAlignAsync` / `roiPoolAsync` download with `await data()`, without blocking).
  *
  * Neither path is differentiable (no gradient is registered): inference only, like the
  * torchvision detection models in eval mode.
@@ -208,36 +209,86 @@ export function roiPoolImpl(x: Float32Array, shape: [number, number, number, num
   return out;
 }
 
-function runRoi(op: 'roiAlign' | 'roiPool', features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>, options: RoiOptions): tf.Tensor4D {
+/** Validated inputs of one roiAlign/roiPool call, before any compute. */
+interface RoiCall { x0: tf.Tensor4D; shape: [number, number, number, number]; a: RoiArgs }
+
+/** Validates features and RoIs (box / boxIndices tensors are read with dataSync). */
+function prepareRoi(op: 'roiAlign' | 'roiPool', features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>, options: RoiOptions): RoiCall {
   const x0 = expectNHWC(features, op);
-  const [n, h, w, c] = x0.shape;
-  const a = parseRois(op, n, boxes, options);
+  const a = parseRois(op, x0.shape[0], boxes, options);
+  return { x0, shape: x0.shape, a };
+}
+
+/** The computation of a prepared call; `data`: the float32 features already downloaded (non-simd). */
+function computeRoi(op: 'roiAlign' | 'roiPool', x: tf.Tensor4D, shape: [number, number, number, number], a: RoiArgs,
+    data: () => Float32Array): tf.Tensor4D {
+  const [n, h, w, c] = shape;
+  const backend = activeSimd(x);
+  if (backend != null) {
+    const roisT = tf.tensor2d(a.rois, [a.k, 5], 'float32');
+    try {
+      const out = backend.makeOutput([a.k, a.ph, a.pw, c], 'float32');
+      if (op === 'roiAlign') {
+        wasmFn(backend, 'roiAlign')(backend.ptr(x), backend.ptr(roisT), backend.ptr(out), n, h, w, c, a.k, a.ph, a.pw,
+          a.scale, a.sr, a.aligned ? 1 : 0);
+      } else {
+        wasmFn(backend, 'roiPool')(backend.ptr(x), backend.ptr(roisT), backend.ptr(out), n, h, w, c, a.k, a.ph, a.pw, a.scale);
+      }
+      return fromNative(out, backend) as tf.Tensor4D;
+    } finally {
+      roisT.dispose();
+    }
+  }
+  const y = op === 'roiAlign'
+    ? roiAlignImpl(data(), shape, a.rois, a.ph, a.pw, a.scale, a.sr, a.aligned)
+    : roiPoolImpl(data(), shape, a.rois, a.ph, a.pw, a.scale);
+  return tf.tensor4d(y, [a.k, a.ph, a.pw, c]);
+}
+
+/** Empty RoI list / no channels: zeros; an empty spatial map with RoIs: an error. Else null. */
+function trivialRoi(op: string, { x0, shape: [, h, w, c], a }: RoiCall): tf.Tensor4D | null {
   if (a.k === 0 || c === 0) return tf.zeros([a.k, a.ph, a.pw, c]) as tf.Tensor4D;
   if (h < 1 || w < 1) throw new Error(`${op}: features [${x0.shape.join(', ')}] have an empty spatial dimension`);
-  const x = x0.dtype === 'float32' ? x0 : tf.cast(x0, 'float32');
+  return null;
+}
+
+function runRoi(op: 'roiAlign' | 'roiPool', features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>, options: RoiOptions): tf.Tensor4D {
+  const call = prepareRoi(op, features, boxes, options);
+  const t = trivialRoi(op, call);
+  if (t != null) return t;
+  const { x0, shape, a } = call;
+  const x = (x0.dtype === 'float32' ? x0 : tf.cast(x0, 'float32')) as tf.Tensor4D;
   try {
-    const backend = activeSimd(x);
-    if (backend != null) {
-      const roisT = tf.tensor2d(a.rois, [a.k, 5], 'float32');
-      try {
-        const out = backend.makeOutput([a.k, a.ph, a.pw, c], 'float32');
-        if (op === 'roiAlign') {
-          wasmFn(backend, 'roiAlign')(backend.ptr(x), backend.ptr(roisT), backend.ptr(out), n, h, w, c, a.k, a.ph, a.pw,
-            a.scale, a.sr, a.aligned ? 1 : 0);
-        } else {
-          wasmFn(backend, 'roiPool')(backend.ptr(x), backend.ptr(roisT), backend.ptr(out), n, h, w, c, a.k, a.ph, a.pw, a.scale);
-        }
-        return fromNative(out, backend) as tf.Tensor4D;
-      } finally {
-        roisT.dispose();
-      }
-    }
-    const data = x.dataSync() as Float32Array;
-    const shape: [number, number, number, number] = [n, h, w, c];
-    const y = op === 'roiAlign'
-      ? roiAlignImpl(data, shape, a.rois, a.ph, a.pw, a.scale, a.sr, a.aligned)
-      : roiPoolImpl(data, shape, a.rois, a.ph, a.pw, a.scale);
-    return tf.tensor4d(y, [a.k, a.ph, a.pw, c]);
+    return computeRoi(op, x, shape, a, () => x.dataSync() as Float32Array);
+  } finally {
+    if (x !== x0) x.dispose();
+  }
+}
+
+/**
+ * runRoi without blocking downloads: box / boxIndices tensors and (off `simd`) the features are
+ * read with `await data()`. On `simd` the native kernel reads the features in place.
+ */
+async function runRoiAsync(op: 'roiAlign' | 'roiPool', features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>,
+    options: RoiOptions): Promise<tf.Tensor4D> {
+  expectNHWC(features, op);
+  let b: tf.Tensor | ArrayLike<number> = boxes;
+  let o = options;
+  if (boxes instanceof tf.Tensor) {
+    const cols = o?.boxIndices != null ? 4 : 5;
+    // a wrong shape throws the synchronous path's error (before anything is read)
+    if (boxes.rank !== 2 || boxes.shape[1] !== cols) return runRoi(op, features, boxes, options);
+    b = await boxes.data() as ArrayLike<number>;
+  }
+  if (o?.boxIndices instanceof tf.Tensor) o = { ...o, boxIndices: await o.boxIndices.data() as ArrayLike<number> };
+  const call = prepareRoi(op, features, b, o);
+  const t = trivialRoi(op, call);
+  if (t != null) return t;
+  const { x0, shape, a } = call;
+  const x = (x0.dtype === 'float32' ? x0 : tf.cast(x0, 'float32')) as tf.Tensor4D;
+  try {
+    const data = activeSimd(x) != null ? null : await x.data() as Float32Array;
+    return computeRoi(op, x, shape, a, () => data!);
   } finally {
     if (x !== x0) x.dispose();
   }
@@ -268,4 +319,20 @@ export function roiAlign(features: tf.Tensor, boxes: tf.Tensor | ArrayLike<numbe
  */
 export function roiPool(features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>, options: RoiOptions): tf.Tensor4D {
   return runRoi('roiPool', features, boxes, options);
+}
+
+/**
+ * {@link roiAlign} without blocking reads, for GPU backends (webgl) and async pipelines: the same
+ * result, but box / boxIndices tensors and, off `simd`, the features are downloaded with
+ * `await tensor.data()` instead of `dataSync()` (which stalls a page on webgl). On `simd` it is
+ * the native kernel, as roiAlign. Resolves to [K, PH, PW, C] float32 (the caller owns it).
+ * @throws (rejects) as `roiAlign`.
+ */
+export function roiAlignAsync(features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>, options: RoiOptions): Promise<tf.Tensor4D> {
+  return runRoiAsync('roiAlign', features, boxes, options);
+}
+
+/** {@link roiPool} without blocking reads (see {@link roiAlignAsync}). @throws (rejects) as `roiAlign`. */
+export function roiPoolAsync(features: tf.Tensor, boxes: tf.Tensor | ArrayLike<number>, options: RoiOptions): Promise<tf.Tensor4D> {
+  return runRoiAsync('roiPool', features, boxes, options);
 }

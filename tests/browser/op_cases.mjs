@@ -7,8 +7,9 @@
 // maxPool2dTorch (ceil mode + padding; dilation), avgPool2dTorch (count_include_pad true and
 // false, ceil mode), conv2dGroups (grouped and depthwise, bias, dilation with stride),
 // interpolate (bilinear with align_corners false and true, nearest, scale factor), roiAlign
-// (aligned false / true, adaptive and fixed sampling ratio), roiPool, and nn.ConvTranspose2d
-// (PyTorch padding + output_padding, groups).
+// (aligned false / true, adaptive and fixed sampling ratio), roiPool, adaptiveMaxPool2d with
+// returnIndices (ties, output larger than input), and nn.ConvTranspose2d (PyTorch padding +
+// output_padding, groups).
 
 /** Deterministic values in [-1, 1): a 32-bit LCG (identical in every JS engine). */
 function values(n, seed) {
@@ -50,6 +51,12 @@ export function opCases({ tf, ops, nn }) {
   const boxes = () => tf.tensor2d([
     [0, 2.3, 1.7, 21.9, 17.2], [1, 0, 0, 39, 31], [0, 30.5, 20.1, 47.0, 40.0], [1, 10.2, 5.5, 11.1, 6.0], [0, -3, -2, 12, 9],
   ]);
+  /** adaptiveMaxPool2d with returnIndices: values and indices (as float) concatenated on channels. */
+  const amIdx = (x, size) => {
+    const [v, i] = ops.adaptiveMaxPool2d(x, size, { returnIndices: true });
+    if (i.dtype !== 'int32') throw new Error(`indices dtype ${i.dtype}`);
+    return tf.concat([v, tf.cast(i, 'float32')], 3);
+  };
   return [
     { name: 'adaptiveAvgPool2d 11×13 → 4×6', run: () => ops.adaptiveAvgPool2d(t([2, 11, 13, 5], 1), [4, 6]) },
     { name: 'adaptiveAvgPool2d 2×3 → 7×7 (bins overlap)', run: () => ops.adaptiveAvgPool2d(t([1, 2, 3, 8], 2), 7) },
@@ -68,6 +75,9 @@ export function opCases({ tf, ops, nn }) {
     { name: 'roiAlign 3×4 scale 1/2 adaptive sampling', run: () => ops.roiAlign(t([2, 16, 20, 4], 17), boxes(), { outputSize: [3, 4], spatialScale: 0.5 }) },
     { name: 'roiAlign 2×2 aligned, sampling 2', run: () => ops.roiAlign(t([2, 16, 20, 4], 17), boxes(), { outputSize: 2, spatialScale: 0.5, samplingRatio: 2, aligned: true }) },
     { name: 'roiPool 3×3 scale 1/2', run: () => ops.roiPool(t([2, 16, 20, 4], 17), boxes(), { outputSize: 3, spatialScale: 0.5 }) },
+    // returnIndices: values and int32 indices (h·W + w) side by side; inputs rounded to 1/2 (ties)
+    { name: 'adaptiveMaxPool2d returnIndices 7×9 → 3×4 (ties)', run: () => amIdx(tf.round(tf.mul(t([2, 7, 9, 5], 23), 2)), [3, 4]) },
+    { name: 'adaptiveMaxPool2d returnIndices 4×5 → 7×9 (larger, ties)', run: () => amIdx(tf.round(tf.mul(t([1, 4, 5, 3], 24), 2)), [7, 9]) },
     {
       name: 'ConvTranspose2d 8→6 k3 s2 p1 output_padding 1 groups 2',
       run: () => withLayer(new nn.ConvTranspose2d(8, 6, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), 18, t([1, 7, 9, 8], 19)),
