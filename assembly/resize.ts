@@ -137,29 +137,21 @@ function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
     const cr = cols + <usize>ow * 12;
     const pl = src + <usize>load<i32>(cr) * pixel;
     const pr = src + <usize>load<i32>(cr, 4) * pixel;
-    const xf = load<f32>(cr, 8);
-    const vx = f32x4.splat(xf);
-    let c = 0;
-    let o: usize = 0;
-    for (; c + 8 <= C; c += 8) {
-      const a0 = v128.load(pl + o), a1 = v128.load(pl + o, 16);
-      const b0 = v128.load(pr + o), b1 = v128.load(pr + o, 16);
-      v128.store(h + o, f32x4.add(a0, f32x4.mul(f32x4.sub(b0, a0), vx)));
-      v128.store(h + o, f32x4.add(a1, f32x4.mul(f32x4.sub(b1, a1), vx)), 16);
-      o += 32;
-    }
-    for (; c + 4 <= C; c += 4) {
-      const a = v128.load(pl + o), b = v128.load(pr + o);
-      v128.store(h + o, f32x4.add(a, f32x4.mul(f32x4.sub(b, a), vx)));
-      o += 16;
-    }
-    for (; c < C; c++) {
-      const a = load<f32>(pl + o), b = load<f32>(pr + o);
-      store<f32>(h + o, a + (b - a) * xf);
-      o += 4;
-    }
+    // the pixel's C channels: one contiguous lerp between the two source pixels
+    vertical(pl, pr, h, C, load<f32>(cr, 8));
     h += pixel;
   }
+}
+
+/** Stores a + d·v_j to output row j (y + j·stride + o) for j < k (k ≤ 4): the vertical blend of
+ * one vector of k output rows that share their two source rows (a = top, d = bottom − top). */
+// @ts-ignore: decorator
+@inline function storeBlend(y: usize, stride: usize, o: usize, a: v128, d: v128, v0: v128, v1: v128, v2: v128,
+    v3: v128, k: i32): void {
+  v128.store(y + o, f32x4.add(a, f32x4.mul(d, v0)));
+  if (k > 1) v128.store(y + stride + o, f32x4.add(a, f32x4.mul(d, v1)));
+  if (k > 2) v128.store(y + 2 * stride + o, f32x4.add(a, f32x4.mul(d, v2)));
+  if (k > 3) v128.store(y + 3 * stride + o, f32x4.add(a, f32x4.mul(d, v3)));
 }
 
 /**
@@ -174,7 +166,6 @@ function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
   const v1 = f32x4.splat(k > 1 ? load<f32>(rr, 20) : f32(0));
   const v2 = f32x4.splat(k > 2 ? load<f32>(rr, 32) : f32(0));
   const v3 = f32x4.splat(k > 3 ? load<f32>(rr, 44) : f32(0));
-  const y1 = y + stride, y2 = y1 + stride, y3 = y2 + stride;
   let p: usize = 0;
   for (let ow = 0; ow < outW; ow++) {
     const cr = cols + <usize>ow * 12;
@@ -192,21 +183,8 @@ function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
       v128.store(h + o, u0);
       v128.store(h + o, u1, 16);
       const t0 = v128.load(t + o), t1 = v128.load(t + o, 16);
-      const d0 = f32x4.sub(u0, t0), d1 = f32x4.sub(u1, t1);
-      v128.store(y + o, f32x4.add(t0, f32x4.mul(d0, v0)));
-      v128.store(y + o, f32x4.add(t1, f32x4.mul(d1, v0)), 16);
-      if (k > 1) {
-        v128.store(y1 + o, f32x4.add(t0, f32x4.mul(d0, v1)));
-        v128.store(y1 + o, f32x4.add(t1, f32x4.mul(d1, v1)), 16);
-      }
-      if (k > 2) {
-        v128.store(y2 + o, f32x4.add(t0, f32x4.mul(d0, v2)));
-        v128.store(y2 + o, f32x4.add(t1, f32x4.mul(d1, v2)), 16);
-      }
-      if (k > 3) {
-        v128.store(y3 + o, f32x4.add(t0, f32x4.mul(d0, v3)));
-        v128.store(y3 + o, f32x4.add(t1, f32x4.mul(d1, v3)), 16);
-      }
+      storeBlend(y, stride, o, t0, f32x4.sub(u0, t0), v0, v1, v2, v3, k);
+      storeBlend(y, stride, o + 16, t1, f32x4.sub(u1, t1), v0, v1, v2, v3, k);
       o += 32;
       q += 32;
     }
@@ -215,11 +193,7 @@ function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
       const u = f32x4.add(a, f32x4.mul(f32x4.sub(b, a), vx));
       v128.store(h + o, u);
       const tt = v128.load(t + o);
-      const d = f32x4.sub(u, tt);
-      v128.store(y + o, f32x4.add(tt, f32x4.mul(d, v0)));
-      if (k > 1) v128.store(y1 + o, f32x4.add(tt, f32x4.mul(d, v1)));
-      if (k > 2) v128.store(y2 + o, f32x4.add(tt, f32x4.mul(d, v2)));
-      if (k > 3) v128.store(y3 + o, f32x4.add(tt, f32x4.mul(d, v3)));
+      storeBlend(y, stride, o, tt, f32x4.sub(u, tt), v0, v1, v2, v3, k);
       o += 16;
       q += 16;
     }
@@ -227,7 +201,8 @@ function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
   }
 }
 
-/** y[i] = t[i] + (u[i] − t[i])·yf for i < n (contiguous rows; t may equal u). */
+/** y[i] = t[i] + (u[i] − t[i])·yf for i < n (contiguous runs: two cached rows, or two source
+ * pixels' channels in `horizontal`; t may equal u). */
 // @ts-ignore: decorator
 @inline function vertical(t: usize, u: usize, y: usize, n: i32, yf: f32): void {
   const vy = f32x4.splat(yf);
@@ -268,28 +243,13 @@ function resizeRows(x: usize, y: usize, batch: i32, inH: i32, inW: i32, C: i32,
   let o: usize = 0;
   for (; i + 8 <= n; i += 8) {
     const a0 = v128.load(t + o), a1 = v128.load(t + o, 16);
-    const d0 = f32x4.sub(v128.load(u + o), a0), d1 = f32x4.sub(v128.load(u + o, 16), a1);
-    v128.store(y + o, f32x4.add(a0, f32x4.mul(d0, v0)));
-    v128.store(y + o, f32x4.add(a1, f32x4.mul(d1, v0)), 16);
-    v128.store(y1 + o, f32x4.add(a0, f32x4.mul(d0, v1)));
-    v128.store(y1 + o, f32x4.add(a1, f32x4.mul(d1, v1)), 16);
-    if (k > 2) {
-      v128.store(y2 + o, f32x4.add(a0, f32x4.mul(d0, v2)));
-      v128.store(y2 + o, f32x4.add(a1, f32x4.mul(d1, v2)), 16);
-    }
-    if (k > 3) {
-      v128.store(y3 + o, f32x4.add(a0, f32x4.mul(d0, v3)));
-      v128.store(y3 + o, f32x4.add(a1, f32x4.mul(d1, v3)), 16);
-    }
+    storeBlend(y, stride, o, a0, f32x4.sub(v128.load(u + o), a0), v0, v1, v2, v3, k);
+    storeBlend(y, stride, o + 16, a1, f32x4.sub(v128.load(u + o, 16), a1), v0, v1, v2, v3, k);
     o += 32;
   }
   for (; i + 4 <= n; i += 4) {
     const a = v128.load(t + o);
-    const d = f32x4.sub(v128.load(u + o), a);
-    v128.store(y + o, f32x4.add(a, f32x4.mul(d, v0)));
-    v128.store(y1 + o, f32x4.add(a, f32x4.mul(d, v1)));
-    if (k > 2) v128.store(y2 + o, f32x4.add(a, f32x4.mul(d, v2)));
-    if (k > 3) v128.store(y3 + o, f32x4.add(a, f32x4.mul(d, v3)));
+    storeBlend(y, stride, o, a, f32x4.sub(v128.load(u + o), a), v0, v1, v2, v3, k);
     o += 16;
   }
   for (; i < n; i++) {

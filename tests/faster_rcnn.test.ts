@@ -15,7 +15,7 @@ import { seededStateDict, type SeededEntry } from './torch_weights';
 import { BatchNorm2d } from '../src/nn/index.js';
 import { detect, detectAsync, fasterrcnn_resnet50_fpn, type DetectionModel, type FasterRCNN } from '../src/models/index.js';
 import { GeneralizedRCNNTransform, MultiScaleRoIAlign, mapLevels, type Detection } from '../src/detection/index.js';
-import { maxAbsDiff, maxAbs } from './helpers';
+import { maxAbsDiff, maxAbs, rejects } from './helpers';
 
 const fixture = await loadTorchFixture('faster_rcnn');
 const meta = fixture.metadata;
@@ -298,15 +298,6 @@ for (const backend of ['simd', 'cpu']) {
   });
 }
 
-async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.match((e as Error).message, re);
-    return;
-  }
-  assert.unreachable(`expected a rejection matching ${re}`);
-}
 
 test('detect(), detectAsync(): empty, short or non-RGB images and bad thresholds are clear errors before the model runs', async () => {
   const never = { call: () => { throw new Error('the model must not run'); } } as unknown as DetectionModel;

@@ -81,3 +81,14 @@ export async function expectSameAsCpu(inputs: { shape: number[]; values: ArrayLi
   }
   return maxErr;
 }
+
+/** Awaits `p` and asserts that it rejects with a message matching `re`. */
+export async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    assert.match((e as Error).message, re);
+    return;
+  }
+  assert.unreachable(`expected a rejection matching ${re}`);
+}

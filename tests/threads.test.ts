@@ -16,6 +16,7 @@ import { disableThreads, enableThreads, setThreads, simdBackend, threadsInfo, ty
 import { resnet18 } from '../src/models/index.js';
 import { toSharedMemoryModule } from '../src/backend/wasm_shared';
 import { guidedRanges } from '../src/backend/threads';
+import { rejects } from './helpers';
 import { SIMD_WASM_BASE64, RELAXED_WASM_BASE64 } from '../src/backend/wasm_embedded';
 
 const THREADS = 3; // two workers + this thread: exercises uneven three-way splits
@@ -28,15 +29,6 @@ function recreateSimd(): void {
   tf.registerBackend('simd', factory!, 3);
 }
 
-async function rejects(p: Promise<unknown>, re: RegExp): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.match((e as Error).message, re);
-    return;
-  }
-  assert.unreachable(`expected a rejection matching ${re}`);
-}
 
 function backend(): BackendSimd {
   return simdBackend();
