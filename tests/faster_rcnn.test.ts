@@ -113,6 +113,7 @@ test('GeneralizedRCNNTransform = torchvision (float32 scale: 150 × 1.28 → 191
   assert.equal(Array.from(back[0].boxes), [10 * rw, 20 * rh, 100 * rw, 110 * rh].map(Math.fround));
   assert.throws(() => t.forward([tf.zeros([4, 4])]), /image 0 must be an HWC tensor \[H, W, 3\], got \[4,4\]/);
   assert.throws(() => t.forward([]), /no images/);
+  assert.throws(() => t.forward([tf.zeros([8, 8, 3]), tf.zeros([0, 8, 3])]), /image 1 is empty: \[0,8,3\] \(H and W must be ≥ 1\)/);
 });
 
 for (const backend of ['simd', 'cpu']) {

@@ -119,6 +119,24 @@ for (const backend of ['simd', 'cpu']) {
   });
 }
 
+test('adaptiveMaxPool2d returnIndices: empty batch / no channels give empty values and int32 indices of the output shape; bad sizes named', async () => {
+  for (const backend of ['simd', 'cpu']) {
+    await tf.setBackend(backend);
+    for (const shape of [[0, 4, 4, 1], [0, 5, 3, 0], [0, 4, 4, 3], [2, 4, 4, 0]] as [number, number, number, number][]) {
+      tf.tidy(() => {
+        const [y, idx] = adaptiveMaxPool2d(tf.zeros(shape), [2, 3], { returnIndices: true }) as [tf.Tensor, tf.Tensor];
+        const want = [shape[0], 2, 3, shape[3]];
+        assert.equal(y.shape, want, `${backend} values of [${shape}]`);
+        assert.equal(idx.shape, want, `${backend} indices of [${shape}]`);
+        assert.is(idx.dtype, 'int32');
+        assert.is(idx.dataSync().length, 0);
+      });
+    }
+    assert.throws(() => adaptiveMaxPool2d(tf.zeros([1, 4, 4, 1]), NaN), /output sizes must be integers >= 1, got NaN/);
+    assert.throws(() => adaptiveMaxPool2d(tf.zeros([1, 4, 4, 1]), [2, 0]), /output sizes must be integers >= 1, got \[2, 0\]/);
+  }
+});
+
 test('adaptiveMaxPool2d returnIndices: simd native = cpu composite on random quantized shapes; hand-computed; nn module', async () => {
   for (const [nb, h, w, c, oh, ow] of [[2, 7, 9, 3, 3, 4], [1, 5, 5, 6, 3, 3], [2, 4, 3, 9, 9, 7], [1, 13, 11, 37, 4, 5], [3, 1, 1, 2, 2, 3]]) {
     // quantized to 1/2: many ties in every bin

@@ -323,6 +323,18 @@ test('disposing the backend (tf.removeBackend) stops its pool; a re-created back
   assert.ok(backend().threads !== t);
 });
 
+test('concurrent enableThreads / disableThreads take effect one after the other, in call order', async () => {
+  const [a, b] = await Promise.all([enableThreads({ numThreads: 2 }), enableThreads({ numThreads: 3 })]);
+  assert.is(a.poolThreads, 2);
+  assert.is(b.poolThreads, 3);
+  assert.is(threadsInfo().poolThreads, 3);
+  await Promise.all([disableThreads(), enableThreads({ numThreads: 2 }), disableThreads()]);
+  assert.is(threadsInfo().poolThreads, 1, 'the last call (disable) wins');
+  await rejects(enableThreads({ numThreads: '2' as unknown as number }), /numThreads must be an integer in 1\.\.64, got "2"/);
+  const info = await enableThreads({ numThreads: 2 }); // a failed call does not block the next
+  assert.is(info.poolThreads, 2);
+});
+
 test('a process that never calls disableThreads still exits', () => {
   const dir = mkdtempSync(join(process.cwd(), '.tmp-threads-'));
   const script = join(dir, 'child.mts');

@@ -726,6 +726,9 @@ async function makeSharedBackend(maxBytes: number): Promise<BackendSimd> {
  * are lost): `const f = tf.findBackendFactory('simd'); tf.removeBackend('simd');
  * tf.registerBackend('simd', f, 3); await enableThreads(...); await tf.setBackend('simd')`.
  *
+ * Calls of enableThreads / disableThreads made while one is still running wait for it: they take
+ * effect one after the other, in call order.
+ *
  * @param options.numThreads threads in all, 1–64 (default: logical CPUs, at most 4).
  * @param options.maximumMemoryBytes maximum shared memory (default 4 GiB).
  * @param options.minFlops calls below this stay single-threaded (default 2e6).
@@ -735,19 +738,37 @@ async function makeSharedBackend(maxBytes: number): Promise<BackendSimd> {
  *   isolated), the 'simd' backend is already initialized on an unshared memory, the options
  *   are invalid, or a worker fails to start.
  */
-export async function enableThreads(options: ThreadsOptions = {}): Promise<ThreadsInfo> {
+export function enableThreads(options: ThreadsOptions = {}): Promise<ThreadsInfo> {
+  return serialized(() => enableThreadsNow(options));
+}
+
+/** A user value in an error message: strings quoted (so '2' is not mistaken for 2). */
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
+/** enableThreads / disableThreads run one at a time, in call order: each awaits the previous
+ * one's end (a pool being started is never raced by another start or a stop). */
+let lastChange: Promise<unknown> = Promise.resolve();
+function serialized<T>(f: () => Promise<T>): Promise<T> {
+  const run = lastChange.then(f, f);
+  lastChange = run.catch(() => undefined);
+  return run;
+}
+
+async function enableThreadsNow(options: ThreadsOptions): Promise<ThreadsInfo> {
   const n = options.numThreads ?? defaultThreadCount();
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`enableThreads: numThreads must be an integer in 1..64, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`enableThreads: numThreads must be an integer in 1..64, got ${shown(n)}`);
   const maxBytes = options.maximumMemoryBytes ?? 4 * 1024 ** 3;
   if (!(maxBytes >= 16 * 1024 ** 2 && maxBytes <= 4 * 1024 ** 3)) {
-    throw new Error(`enableThreads: maximumMemoryBytes must be in 16 MiB..4 GiB, got ${maxBytes}`);
+    throw new Error(`enableThreads: maximumMemoryBytes must be in 16 MiB..4 GiB, got ${shown(maxBytes)}`);
   }
   if (options.minFlops !== undefined && !(options.minFlops >= 0)) {
-    throw new Error(`enableThreads: minFlops must be ≥ 0, got ${options.minFlops}`);
+    throw new Error(`enableThreads: minFlops must be ≥ 0, got ${shown(options.minFlops)}`);
   }
   const spin = options.spinMicros;
   if (spin !== undefined && !(Number.isInteger(spin) && spin >= 0 && spin <= 1e6)) {
-    throw new Error(`enableThreads: spinMicros must be an integer in 0..1e6, got ${spin}`);
+    throw new Error(`enableThreads: spinMicros must be an integer in 0..1e6, got ${shown(spin)}`);
   }
   if (!threadsSupported()) {
     throw new Error('enableThreads: SharedArrayBuffer is unavailable here; in a browser the page must be cross-origin ' +
@@ -780,7 +801,7 @@ export function setThreads(n: number): void {
   const t = currentThreads();
   if (t === null) throw new Error('setThreads: threads are not enabled (await enableThreads({ numThreads }) first)');
   if (!Number.isInteger(n) || n < 1 || n > t.poolThreads) {
-    throw new Error(`setThreads: n must be an integer in 1..${t.poolThreads} (the threads started by enableThreads), got ${n}`);
+    throw new Error(`setThreads: n must be an integer in 1..${t.poolThreads} (the threads started by enableThreads), got ${shown(n)}`);
   }
   t.active = n;
 }
@@ -791,7 +812,11 @@ export function setThreads(n: number): void {
  * as usual, unshared), and so is a backend that tfjs creates later. Safe to call when threads
  * are off.
  */
-export async function disableThreads(): Promise<void> {
+export function disableThreads(): Promise<void> {
+  return serialized(disableThreadsNow);
+}
+
+async function disableThreadsNow(): Promise<void> {
   config = null;
   const live = initializedSimd();
   if (live?.threads != null) {

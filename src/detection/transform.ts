@@ -93,6 +93,9 @@ export class GeneralizedRCNNTransform extends Module<tf.Tensor | tf.Tensor[], Im
         throw new Error(`GeneralizedRCNNTransform: image ${i} must be an HWC tensor [H, W, 3], got [${x?.shape}]`);
       }
       if (x.dtype !== 'float32') throw new Error(`GeneralizedRCNNTransform: image ${i} must be float32 in [0, 1], got ${x.dtype}`);
+      if (x.shape[0] === 0 || x.shape[1] === 0) {
+        throw new Error(`GeneralizedRCNNTransform: image ${i} is empty: [${x.shape}] (H and W must be ≥ 1)`);
+      }
     });
     const mean = tf.tensor1d(this.imageMean), std = tf.tensor1d(this.imageStd);
     const originalSizes = list.map((x) => [x.shape[0], x.shape[1]] as [number, number]);

@@ -22,14 +22,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { wasmFn } from '../backend/kernel_utils';
 import { activeSimd, expectNHWC, fromNative } from './util.js';
+
+/** A user value for an error message: arrays as [a, b], NaN and ±Infinity as such, strings quoted. */
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(describe).join(', ')}]`;
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
 import { adaptiveAvgPool2d, adaptiveBin, type AdaptiveSize } from './adaptive_avg_pool.js';
 
 function normalizeSize(op: string, size: AdaptiveSize, h: number, w: number): [number, number] {
   const s: [number | null, number | null] = typeof size === 'number' ? [size, size] : size;
-  if (!Array.isArray(s) || s.length !== 2) throw new Error(`${op}: outputSize must be a number or [h, w], got ${JSON.stringify(size)}`);
+  if (!Array.isArray(s) || s.length !== 2) throw new Error(`${op}: outputSize must be a number or [h, w], got ${describe(size)}`);
   const out: [number, number] = [s[0] ?? h, s[1] ?? w];
   for (const v of out) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: output sizes must be integers >= 1, got ${JSON.stringify(size)}`);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: output sizes must be integers >= 1, got ${describe(size)}`);
   }
   return out;
 }
@@ -151,6 +157,9 @@ function binArgMax(m: tf.Tensor4D, first: tf.Tensor4D, lastNaN: tf.Tensor4D, axi
  */
 function adaptiveMaxIndicesComposite(x: tf.Tensor4D, oh: number, ow: number): [tf.Tensor4D, tf.Tensor4D] {
   const [n, h, w, c] = x.shape;
+  // No (image, channel) plane: empty values and indices of the output shape (tf.broadcastTo
+  // below cannot make a 0-sized shape from [1, h, w, 1]).
+  if (n * c === 0) return [tf.zeros([n, oh, ow, c], x.dtype) as tf.Tensor4D, tf.zeros([n, oh, ow, c], 'int32') as tf.Tensor4D];
   const indices = tf.tidy(() => {
     const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
     const nan = tf.isNaN(xf);
@@ -163,7 +172,6 @@ function adaptiveMaxIndicesComposite(x: tf.Tensor4D, oh: number, ow: number): [t
     const rows = binArgMax(cols.m, cols.first, cols.lastNaN, 1, oh, h * w);
     return tf.where(tf.greaterEqual(rows.lastNaN, 0), rows.lastNaN, rows.first) as tf.Tensor4D;
   });
-  if (n * c === 0) return [tf.zeros([n, oh, ow, c], x.dtype) as tf.Tensor4D, indices];
   // NHWC flat position of (b, idx = h·W + w, ch): (b·H·W + idx)·C + ch
   const pos = tf.tidy(() => {
     const offsets = new Int32Array(n * c);
