@@ -368,6 +368,11 @@ test('CLI --threads 2: the LeNet-5 main job prints the same predictions as on on
   assert.match(two.stderr, /simd backend: 2 threads \(this one and 1 worker\)/);
   assert.match(one.stdout, /accuracy 0\.9\d+ \(9\d\d\/1000\)/);
   assert.is(stable(two.stdout), stable(one.stdout));
+  // a job that fails its own checks never starts the threads
+  const noWeights = spawnSync(process.execPath, ['bin/simdnet.mjs', 'detect', '--threads', '2', 'x.png'], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(noWeights.status, 1);
+  assert.match(noWeights.stderr, /--weights <file.safetensors> is required/);
+  assert.not.match(noWeights.stderr, /threads \(this one/);
   const cpu = run('--threads', '2', '--backend', 'cpu');
   assert.is(cpu.status, 1);
   assert.match(cpu.stderr, /--threads 2 needs --backend simd \(got --backend cpu\)/);

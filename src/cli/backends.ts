@@ -4,10 +4,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { enableThreads } from '../index';
 
 /**
- * Activates `name` ('simd', 'cpu', 'webgl' where available) and returns it.
+ * Activates `name` ('simd', 'cpu', 'webgl' where available) and returns it; the first 'simd'
+ * starts the threads asked for with {@link requestThreads}.
  * @throws Error naming the backend when it is unknown or fails to initialize.
  */
 export async function useBackend(name: string): Promise<string> {
+  if (name === 'simd' && requestedThreads > 1) await startRequestedThreads();
   if (tf.findBackendFactory(name) == null) {
     throw new Error(`unknown backend '${name}' (registered here: ${Object.keys(tf.engine().registryFactory).join(', ')}` +
         `${name === 'webgl' ? '; webgl needs a browser: use simdnet in a page or worker' : ''})`);
@@ -20,15 +22,25 @@ export async function useBackend(name: string): Promise<string> {
   return tf.getBackend();
 }
 
+/** Threads asked for with --threads, started by the first useBackend('simd'). */
+let requestedThreads = 1;
+
 /**
- * The CLI's `--threads <n>`: with n > 1, starts the opt-in worker threads of the `simd` backend
- * (src/backend/threads.ts `enableThreads({ numThreads: n })`) before any backend is initialized;
- * n = 1 (the default) changes nothing. Results are bit-identical to one thread.
- * @throws Error when n > 1 and the backend is not 'simd', or the threads cannot start.
+ * The CLI's `--threads <n>`: with n > 1, the opt-in worker threads of the `simd` backend
+ * (src/backend/threads.ts `enableThreads({ numThreads: n })`) are started by the job's first
+ * `useBackend('simd')`, i.e. after the job has checked its own options and before the backend
+ * is initialized; n = 1 (the default) changes nothing. Results are bit-identical to one thread.
+ * @throws Error at once when n > 1 and the backend is not 'simd'.
  */
-export async function useThreads(n: number | undefined, backend: string): Promise<void> {
+export function requestThreads(n: number | undefined, backend: string): void {
   if (n === undefined || n === 1) return;
   if (backend !== 'simd') throw new Error(`--threads ${n} needs --backend simd (got --backend ${backend})`);
+  requestedThreads = n;
+}
+
+async function startRequestedThreads(): Promise<void> {
+  const n = requestedThreads;
+  requestedThreads = 1;
   const info = await enableThreads({ numThreads: n });
   const workers = info.poolThreads - 1;
   console.error(`simd backend: ${info.numThreads} threads (this one and ${workers} worker${workers === 1 ? '' : 's'})`);

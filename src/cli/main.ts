@@ -16,7 +16,7 @@ import { classifyWithZoo, ZOO } from './zoo_job';
 import { segmentImageFile, SEG_ZOO } from './segment_job';
 import { detectImageFile, DET_ZOO } from './detect_job';
 import { checkWritable, cliErrorMessage } from './files';
-import { useThreads } from './backends';
+import { requestThreads } from './backends';
 
 /** `o` without its undefined entries (options not given and without a commander default). */
 function definedOnly<T extends Record<string, unknown>>(o: T): Partial<T> {
@@ -122,15 +122,15 @@ program.command('detect')
   .option('--num-classes <n>', 'classes of the checkpoint, background included', int('--num-classes', 2), 91)
   .action(async (image: string, o) => { await detectImageFile(image, o); });
 
-// --threads on every command: the simd backend's opt-in worker threads, started before the job
-// initializes a backend.
+// --threads on every command: the simd backend's opt-in worker threads, started when the job
+// first activates 'simd' (after it has checked its options).
 for (const command of program.commands) {
   command.option('--threads <n>', 'simd backend: split the large convolution/GEMM/elementwise calls over n threads ' +
       '(worker_threads on one shared memory; results identical to 1 thread)', int('--threads', 1), 1);
 }
-program.hook('preAction', async (_program, action) => {
+program.hook('preAction', (_program, action) => {
   const o = action.opts() as { threads?: number; backend?: string };
-  await useThreads(o.threads, o.backend ?? 'simd');
+  requestThreads(o.threads, o.backend ?? 'simd');
 });
 
 program.parseAsync(process.argv).catch(e => {
