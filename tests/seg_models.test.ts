@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import {
   ASPPPooling, DeepLabHead, FCNHead, deeplabv3_resnet50, fcn_resnet50, type SegmentationModel,
 } from '../src/models/index.js';
-import { classFractions, maskRgb, overlayPng, segment, VOC_CLASSES, vocPalette } from '../src/models/segment.js';
+import { classFractions, maskRgb, overlayPng, segment, segmentAsync, VOC_CLASSES, vocPalette } from '../src/models/segment.js';
 import { segmentImageFile } from '../src/cli/segment_job.js';
 import { serializeSafetensors } from '../src/io/safetensors.js';
 import { decodeImage, encodePng } from '../src/io/image.js';
@@ -198,6 +198,17 @@ test('segment(): argmax at the input size for ImageU8 (normalized) and NHWC tens
   assert.ok(r2.classMap.every((c) => c === 0), 'tensor used as is');
   t.dispose();
   assert.throws(() => segment(fake, { width: W, height: H, channels: 1, data: new Uint8Array(W * H) }), /RGB/);
+  // segmentAsync: the same map, read without blocking; nothing left; the same errors as rejections
+  const ra = await segmentAsync(fake, img, { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+  assert.equal([ra.width, ra.height], [W, H]);
+  assert.equal(Array.from(ra.classMap), Array.from(r.classMap));
+  assert.is(tf.memory().numTensors, before, 'no tensors left after segmentAsync');
+  try {
+    await segmentAsync(fake, { width: W, height: H, channels: 1, data: new Uint8Array(W * H) });
+    assert.unreachable('segmentAsync of a 1-channel image must reject');
+  } catch (e) {
+    assert.match((e as Error).message, /RGB/);
+  }
   const png = overlayPng(img, r.classMap, 0.5);
   const back = decodeImage(png);
   const pal = vocPalette();

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import {
-  IMAGENET_CLASSES, preprocessImagenet, resizeAndCenterCrop, resizeBilinearPil, resizedSize, topK,
+  IMAGENET_CLASSES, preprocessImagenet, resizeAndCenterCrop, resizeBilinearPil, resizedSize, topK, topKAsync,
 } from '../src/models/index.js';
 
 function pattern(w: number, h: number) {
@@ -92,6 +92,13 @@ test('topK: softmax probabilities, labels, order, ties by index', async () => {
   assert.is(topK(big, 1)[0][0].label, 'banana');
   assert.is(topK(tf.tensor1d([1, 2]), 5)[0].length, 2);
   assert.throws(() => topK(logits, 0), /k must be/);
+  assert.equal(await topKAsync(logits, 2, ['a', 'b', 'c', 'd']), r, 'topKAsync = topK');
+  try {
+    await topKAsync(logits, 0);
+    assert.unreachable('topKAsync with k 0 must reject');
+  } catch (e) {
+    assert.match((e as Error).message, /k must be/);
+  }
   tf.dispose([logits, big]);
 });
 

@@ -113,11 +113,28 @@ export interface TopKEntry {
  * @throws for a logits tensor of rank other than 1 or 2, or k < 1.
  */
 export function topK(logits: tf.Tensor, k = 5, labels: readonly string[] = IMAGENET_CLASSES): TopKEntry[][] {
+  checkTopK(logits, k);
+  return topKOf(logits.dataSync() as Float32Array, logits, k, labels);
+}
+
+/**
+ * {@link topK} without blocking the thread: the logits are read with `await data()` (the one to
+ * use in browsers and on webgl). Same inputs, same result, same errors (as rejections).
+ */
+export async function topKAsync(logits: tf.Tensor, k = 5, labels: readonly string[] = IMAGENET_CLASSES): Promise<TopKEntry[][]> {
+  checkTopK(logits, k);
+  return topKOf(await logits.data() as Float32Array, logits, k, labels);
+}
+
+function checkTopK(logits: tf.Tensor, k: number): void {
   if (logits.rank !== 1 && logits.rank !== 2) throw new Error(`topK: expected logits [N, C] or [C], got [${logits.shape.join(', ')}]`);
   if (!Number.isInteger(k) || k < 1) throw new Error(`topK: k must be an integer >= 1, got ${k}`);
+}
+
+/** topK's ranking of the downloaded logits `values` of `logits`' shape. */
+function topKOf(values: Float32Array, logits: tf.Tensor, k: number, labels: readonly string[]): TopKEntry[][] {
   const [n, c] = logits.rank === 1 ? [1, logits.shape[0]] : logits.shape;
   const kk = Math.min(k, c);
-  const values = logits.dataSync();
   const out: TopKEntry[][] = [];
   for (let r = 0; r < n; r++) {
     const row = values.subarray(r * c, (r + 1) * c);

@@ -20,13 +20,13 @@ export {
   fcn_resnet50, fcn_resnet101, deeplabv3_resnet50, deeplabv3_resnet101,
 } from './segmentation.js';
 export {
-  segment, VOC_CLASSES, vocPalette, maskRgb, overlayPng, classFractions,
+  segment, segmentAsync, VOC_CLASSES, vocPalette, maskRgb, overlayPng, classFractions,
   type SegmentationResult, type SegmentOptions, type ClassFraction,
 } from './segment.js';
 export { summary, type SummaryResult, type SummaryRow, type SummaryOptions } from './summary.js';
 export {
   IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, preprocessImagenet, resizeAndCenterCrop, resizeBilinearPil,
-  resizeBilinearNoAntialias, resizedSize, topK, type ImagenetPreprocessOptions, type TopKEntry,
+  resizeBilinearNoAntialias, resizedSize, topK, topKAsync, type ImagenetPreprocessOptions, type TopKEntry,
 } from './imagenet.js';
 export { FasterRCNN, fasterrcnn_resnet50_fpn, type FasterRCNNOptions } from './faster_rcnn.js';
 export {

@@ -67,6 +67,31 @@ export interface SegmentOptions {
  *   the input's.
  */
 export function segment(model: AnyModule, image: ImageU8 | tf.Tensor4D, opts: SegmentOptions = {}): SegmentationResult {
+  const { cls, width, height } = classTensor(model, image, opts);
+  try {
+    return { classMap: new Int32Array(cls.dataSync()), width, height };
+  } finally {
+    cls.dispose();
+  }
+}
+
+/**
+ * {@link segment} without blocking the thread: the class map is read with `await data()` (the
+ * one to use in browsers and on webgl). Same inputs, same result, same errors (as rejections).
+ */
+export async function segmentAsync(model: AnyModule, image: ImageU8 | tf.Tensor4D,
+    opts: SegmentOptions = {}): Promise<SegmentationResult> {
+  const { cls, width, height } = classTensor(model, image, opts);
+  try {
+    return { classMap: new Int32Array(await cls.data()), width, height };
+  } finally {
+    cls.dispose();
+  }
+}
+
+/** The per-pixel argmax [1, H, W] int32 of segment / segmentAsync, still on the backend. */
+function classTensor(model: AnyModule, image: ImageU8 | tf.Tensor4D, opts: SegmentOptions):
+    { cls: tf.Tensor; width: number; height: number } {
   let height: number, width: number;
   if (image instanceof tf.Tensor) {
     if (image.rank !== 4 || image.shape[0] !== 1 || image.shape[3] !== 3) {
@@ -97,9 +122,7 @@ export function segment(model: AnyModule, image: ImageU8 | tf.Tensor4D, opts: Se
     }
     return tf.argMax(y, 3);
   });
-  const classMap = new Int32Array(cls.dataSync());
-  cls.dispose();
-  return { classMap, width, height };
+  return { cls, width, height };
 }
 
 /** Class i's colour in `palette` (RGB bytes per class), cycling through it past its end. */
