@@ -111,6 +111,13 @@ test('train --model resnet18 --pretrained --freeze --epochs 1: phase lines, best
   // BatchNorm running statistics are buffers: they do update in training mode (as in PyTorch)
   const rm = saved.tensors.get('bn1.running_mean')!.data as Float32Array, rm0 = pre.get('bn1.running_mean')!.data as Float32Array;
   assert.ok(rm.some((v, i) => v !== rm0[i]), 'bn1.running_mean updated by the train phase');
+  // --seed (default 0) makes the run repeatable: the new head's init, the shuffle and the
+  // augmentation are seeded, so a second run saves the same bytes
+  const out2 = out.replace(/\.safetensors$/, '-again.safetensors');
+  const r2 = await cli(['train', '--model', 'resnet18', '--data', data, '--pretrained', pretrained, '--freeze', '--epochs', '1',
+    '--size', '32', '--batch-size', '4', '--backend', 'simd', '--out', out2, '--workers', '1']);
+  assert.is(r2.code, 0, r2.stderr.slice(-2000));
+  assert.ok(Buffer.from(readFileSync(out2)).equals(Buffer.from(readFileSync(out))), 'same seed, same saved weights');
 });
 
 test('classify --model resnet18 --weights <train output>: 2-class head and class names from the metadata', async () => {

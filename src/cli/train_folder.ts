@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Linear } from '../nn/linear';
+import { withSeed } from '../nn/init';
 import type { Module } from '../nn/module';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../models/imagenet';
 import { DataLoader, ImageFolder } from '../data/index';
@@ -100,7 +101,9 @@ export async function trainFolder(o: TrainFolderOptions): Promise<number> {
   }
   const classes = trainSet.classes;
 
-  const model = make({ initWeights: !o.pretrained });
+  // --seed also seeds the weights that are not loaded (the trunk without --pretrained, the new
+  // head), so that a run is repeatable (as torch.manual_seed before building the model).
+  const model = withSeed(o.seed, () => make({ initWeights: !o.pretrained }));
   const head = headPrefix(model);
   if (o.pretrained) {
     const r = await loadPretrained(model, o.pretrained, { sha256: o.sha256, strict: false, exclude: (k) => k.startsWith(head) });
@@ -112,7 +115,7 @@ export async function trainFolder(o: TrainFolderOptions): Promise<number> {
     console.log(`loaded pretrained weights ${r.path} (sha256 ${r.sha256.slice(0, 12)}…${r.cached ? ', cached' : ''}), head ${head.slice(0, -1)} replaced`);
   }
   if (o.freeze) freeze(model);
-  replaceHead(model, classes.length);
+  withSeed(o.seed + 1, () => replaceHead(model, classes.length));
   console.log(`fine-tuning ${o.model} on ${backend}: ${trainSet.length} train / ${valSet.length} val images, ` +
       `classes [${classes.join(', ')}], input ${o.size}×${o.size}, ${epochs} epochs, batch ${batchSize}, ` +
       `SGD lr ${lr} momentum ${momentum}, ${o.freeze ? 'trunk frozen' : 'all layers trained'} ` +
