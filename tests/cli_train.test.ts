@@ -17,10 +17,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePng, loadFashionMnist } from '../src/io/index.js';
-import { parseSafetensors, serializeSafetensors } from '../src/io/safetensors.js';
+import { parseSafetensors } from '../src/io/safetensors.js';
 import { resnet18 } from '../src/models/index.js';
 import { replaceHead } from '../src/train/index.js';
-import { seededStateDict } from './torch_weights';
+import { seededSafetensors, stateDictEntries } from './zoo_helpers';
 import { buildDecodeWorker } from '../scripts/build-decode-worker.mjs';
 import { StateDictError } from '../src/nn/index.js';
 import { cliErrorMessage, writeFileAtomic } from '../src/cli/files.js';
@@ -59,16 +59,7 @@ test.before(async () => {
     count[label]++;
   }
   // the "pretrained" ImageNet resnet18 (1000 classes) from the seeded rule, PyTorch keys and layouts
-  const probe = resnet18({ initWeights: false });
-  const sd = probe.stateDict();
-  const entries = Object.entries(sd).map(([name, t]) => ({ name, shape: t.shape, dtype: name.endsWith('num_batches_tracked') ? 'int64' as const : 'float32' as const }));
-  tf.dispose(Object.values(sd));
-  probe.dispose();
-  const tensors: Record<string, { dtype: 'F32' | 'I64'; shape: number[]; data: Float32Array | number[] }> = {};
-  for (const [k, t] of seededStateDict(entries)) {
-    tensors[k] = t.data instanceof Float32Array ? { dtype: 'F32', shape: t.shape, data: t.data } : { dtype: 'I64', shape: t.shape, data: Array.from(t.data) };
-  }
-  writeFileSync(pretrained, serializeSafetensors(tensors as never));
+  writeFileSync(pretrained, seededSafetensors(stateDictEntries(() => resnet18({ initWeights: false }))));
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,31 +2,19 @@
 // load, ImageNet preprocessing, top-5 printed; wrong keys named in the error.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import './helpers';
 import { classifyWithZoo } from '../src/cli/zoo_job';
 import { resnet18 } from '../src/models/index';
-import { serializeSafetensors } from '../src/io/safetensors';
 import { encodePng } from '../src/io/image';
-import { seededStateDict } from './torch_weights';
+import { seededSafetensors, stateDictEntries } from './zoo_helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'simdnet-cli-'));
 
 function writeWeights(path: string, rename?: [string, string]): void {
-  const probe = resnet18({ initWeights: false });
-  const sd = probe.stateDict();
-  const entries = Object.entries(sd).map(([name, t]) => ({ name, shape: t.shape, dtype: name.endsWith('num_batches_tracked') ? 'int64' as const : 'float32' as const }));
-  tf.dispose(Object.values(sd));
-  probe.dispose();
-  const tensors: Record<string, { dtype: 'F32' | 'I64'; shape: number[]; data: Float32Array | number[] }> = {};
-  for (const [k, t] of seededStateDict(entries)) {
-    const key = rename && k === rename[0] ? rename[1] : k;
-    tensors[key] = t.data instanceof Float32Array ? { dtype: 'F32', shape: t.shape, data: t.data } : { dtype: 'I64', shape: t.shape, data: Array.from(t.data) };
-  }
-  writeFileSync(path, serializeSafetensors(tensors as never));
+  writeFileSync(path, seededSafetensors(stateDictEntries(() => resnet18({ initWeights: false })), rename));
 }
 
 test('classify --model resnet18 prints the top-5 ImageNet classes', async () => {

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { expectSameAsCpu, randomArray } from './helpers';
 import { adaptiveAvgPool2d, adaptiveBin, avgPool2dTorch, conv2dGroups, maxPool2dTorch, torchPoolOutSize } from '../src/ops/index.js';
-import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
+import { loadTorchFixture, fixtureF32, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
 import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from '../src/nn/index.js';
 
 interface OpCase {
@@ -22,11 +22,7 @@ interface OpCase {
 const fixture = await loadTorchFixture('ops');
 const cases: OpCase[] = JSON.parse(fixture.metadata.cases);
 
-function tensorOf(name: string): { shape: number[]; data: Float32Array } {
-  const t = fixture.tensors.get(name);
-  if (t == null || t.dtype !== 'F32') throw new Error(`ops.safetensors: tensor ${name} missing or not F32`);
-  return { shape: t.shape, data: t.data as Float32Array };
-}
+const tensorOf = (name: string) => fixtureF32(fixture, name, 'ops.safetensors');
 
 /** Runs one fixture case on the active backend: NHWC in, NCHW values out. */
 function runCase(c: OpCase): Float32Array {

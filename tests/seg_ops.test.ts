@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expectSameAsCpu, randomArray } from './helpers';
 import { interpolate } from '../src/ops/index.js';
 import { ConvTranspose2d, Dropout2d, Upsample } from '../src/nn/index.js';
-import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
+import { loadTorchFixture, fixtureF32, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
 
 interface OpCase {
   name: string; op: string; call: string; params: Record<string, any>;
@@ -15,11 +15,7 @@ interface OpCase {
 }
 const fixture = await loadTorchFixture('ops');
 const cases: OpCase[] = JSON.parse(fixture.metadata.cases);
-function tensorOf(name: string): { shape: number[]; data: Float32Array } {
-  const t = fixture.tensors.get(name);
-  if (t == null || t.dtype !== 'F32') throw new Error(`ops.safetensors: tensor ${name} missing or not F32`);
-  return { shape: t.shape, data: t.data as Float32Array };
-}
+const tensorOf = (name: string) => fixtureF32(fixture, name, 'ops.safetensors');
 
 /** max |got - want| / max(1, |want|) over the case. */
 function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { randomArray } from './helpers';
-import { loadTorchFixture, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
+import { loadTorchFixture, fixtureF32, nchwToNhwc, nhwcToNchw } from './zoo_helpers';
 import { adaptiveMaxPool2d, adaptiveMaxPool2dWithIndices, spatialPyramidPool } from '../src/ops/index.js';
 import { AdaptiveMaxPool2d, Linear, SpatialPyramidPooling } from '../src/nn/index.js';
 
@@ -15,11 +15,7 @@ interface Case { name: string; op: string; params: Record<string, any>; tensors:
 const fixture = await loadTorchFixture('spp');
 const cases: Case[] = JSON.parse(fixture.metadata.cases);
 
-function get(name: string): { shape: number[]; data: Float32Array } {
-  const t = fixture.tensors.get(name);
-  if (t == null || t.dtype !== 'F32') throw new Error(`spp.safetensors: tensor ${name} missing or not F32`);
-  return { shape: t.shape, data: t.data as Float32Array };
-}
+const get = (name: string) => fixtureF32(fixture, name, 'spp.safetensors');
 
 /** An int64 tensor of the fixture (torch's indices) as numbers. */
 function getI64(name: string): { shape: number[]; data: number[] } {

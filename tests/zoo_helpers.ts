@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensorsFile, type SafetensorsFile } from '../src/io/safetensors.js';
+import { readSafetensorsFile, serializeSafetensors, type SafetensorsFile, type SafetensorsTensorInput } from '../src/io/safetensors.js';
 import { seededStateDict, type SeededEntry } from './torch_weights';
 import { BatchNorm2d, Conv2d, MaxPool2d, ReLU, type AnyModule } from '../src/nn/index.js';
 import { makeVggLayers, vggConfigs } from '../src/models/index.js';
@@ -22,6 +22,38 @@ export async function loadTorchFixture(name: string): Promise<SafetensorsFile> {
       `'/usr/bin/python3 tests/fixtures/torch/gen_fixtures.py ${name}' (torch + torchvision 0.14)`);
   }
   return readSafetensorsFile(path);
+}
+
+/** A float32 tensor of a loaded fixture file; throws naming `file` when it is missing or not F32. */
+export function fixtureF32(fixture: SafetensorsFile, name: string, file: string): { shape: number[]; data: Float32Array } {
+  const t = fixture.tensors.get(name);
+  if (t == null || t.dtype !== 'F32') throw new Error(`${file}: tensor ${name} missing or not F32`);
+  return { shape: t.shape, data: t.data as Float32Array };
+}
+
+/** The state-dict entries (PyTorch names and shapes; num_batches_tracked as int64) of a module
+ * built by `make`; the module is disposed. */
+export function stateDictEntries(make: () => AnyModule): SeededEntry[] {
+  const probe = make();
+  const sd = probe.stateDict();
+  const entries = Object.entries(sd).map(([name, t]) =>
+    ({ name, shape: t.shape, dtype: name.endsWith('num_batches_tracked') ? 'int64' as const : 'float32' as const }));
+  tf.dispose(Object.values(sd));
+  probe.dispose();
+  return entries;
+}
+
+/** The weights of the seeded rule (tests/torch_weights.ts) for `entries` as the bytes of a
+ * .safetensors file (F32; I64 for int64 entries); `rename` [from, to] stores one key under
+ * another name (for key-mismatch tests). */
+export function seededSafetensors(entries: SeededEntry[], rename?: [string, string]): Uint8Array {
+  const tensors = new Map<string, SafetensorsTensorInput>();
+  for (const [k, t] of seededStateDict(entries)) {
+    const key = rename && k === rename[0] ? rename[1] : k;
+    tensors.set(key, t.data instanceof Float32Array ? { dtype: 'F32', shape: t.shape, data: t.data }
+      : { dtype: 'I64', shape: t.shape, data: Array.from(t.data) });
+  }
+  return serializeSafetensors(tensors);
 }
 
 /**

@@ -14,11 +14,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as zoo from '../../src/models/index.js';
 import type { AnyModule } from '../../src/nn/index.js';
-import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from '../../src/io/safetensors.js';
+import { parseSafetensors } from '../../src/io/safetensors.js';
 import { loadIdx } from '../../src/io/idx.js';
 import { imagesToTensor } from '../../src/data/fashion_mnist.js';
-import { loadModelFixture } from '../zoo_helpers.js';
-import { seededStateDict, seededValues } from '../torch_weights.js';
+import { loadModelFixture, seededSafetensors } from '../zoo_helpers.js';
+import { seededValues } from '../torch_weights.js';
 import { opCases } from './op_cases.mjs';
 import * as ops from '../../src/ops/index.js';
 import * as nn from '../../src/nn/index.js';
@@ -75,15 +75,7 @@ export async function lenetCase(count = 8): Promise<ModelCase> {
 /** The fixture's state dict by the seeded rule (tests/torch_weights.ts) as a safetensors file. */
 async function seededWeights(name: string): Promise<Uint8Array> {
   const fx = await loadModelFixture(name);
-  const dict = seededStateDict(fx.entries);
-  const tensors = new Map<string, SafetensorsTensorInput>();
-  for (const e of fx.entries) {
-    const t = dict.get(e.name)!;
-    tensors.set(e.name, e.dtype === 'int64'
-      ? { dtype: 'I64', shape: t.shape, data: Array.from(t.data) }
-      : { dtype: 'F32', shape: t.shape, data: t.data as Float32Array });
-  }
-  return serializeSafetensors(tensors);
+  return seededSafetensors(fx.entries);
 }
 
 /**
@@ -128,15 +120,7 @@ export async function resnetCase(): Promise<ModelCase | null> {
   const make = (zoo as Record<string, unknown>).resnet18 as ((o: object) => AnyModule) | undefined;
   if (typeof make !== 'function' || !existsSync(fileURLToPath(new URL('../fixtures/torch/resnet18.safetensors', import.meta.url)))) return null;
   const fx = await loadModelFixture('resnet18');
-  const dict = seededStateDict(fx.entries);
-  const tensors = new Map<string, SafetensorsTensorInput>();
-  for (const e of fx.entries) {
-    const t = dict.get(e.name)!;
-    tensors.set(e.name, e.dtype === 'int64'
-      ? { dtype: 'I64', shape: t.shape, data: Array.from(t.data) }
-      : { dtype: 'F32', shape: t.shape, data: t.data as Float32Array });
-  }
-  const weights = serializeSafetensors(tensors);
+  const weights = seededSafetensors(fx.entries);
   const [N, C, H, W] = fx.input.shape;
   const input = new Float32Array(N * H * W * C);
   for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
